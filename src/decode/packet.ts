@@ -1,0 +1,208 @@
+/**
+ * The one reused decoded-packet object (house style: gopacket's DecodingLayerParser).
+ * Every field is a number (or the frame buffer reference) and is assigned in the constructor,
+ * so V8 keeps one hidden class; reset() reassigns and never deletes. No text is made here:
+ * addresses are uint32 words / offsets, formatted only by reporters (see ./format.ts).
+ * Guarantee: after decodeFrame() every offset field is either -1 or within [0, frameEnd].
+ */
+
+/** Bits of DecodedPacket.layers. */
+export const enum Layer {
+  ETH = 1 << 0,
+  SLL = 1 << 1,
+  NULL_LOOP = 1 << 2,
+  WLAN = 1 << 3,
+  RADIOTAP = 1 << 4,
+  LLC = 1 << 5,
+  VLAN = 1 << 6,
+  MPLS = 1 << 7,
+  PPPOE = 1 << 8,
+  ARP = 1 << 9,
+  IPV4 = 1 << 10,
+  IPV6 = 1 << 11,
+  TCP = 1 << 12,
+  UDP = 1 << 13,
+  ICMP = 1 << 14,
+  ICMPV6 = 1 << 15,
+  /** The transport header is not in this packet (IPv4/IPv6 non-first fragment). */
+  FRAGMENT = 1 << 16,
+}
+
+/** The decoded view of one frame. Reused for every frame: copy what you need to keep. */
+export class DecodedPacket {
+  /** The frame bytes this packet was decoded from (not copied). */
+  buf: Uint8Array;
+  /** Offset of the first byte of the frame in buf. */
+  frameOff: number;
+  /** Offset one past the last captured byte of the frame in buf. */
+  frameEnd: number;
+  /** Link type the frame was decoded with. */
+  linktype: number;
+  /** Bitmask of Layer values present. */
+  layers: number;
+  /** First DecodeEvent met (0 = none). */
+  event: number;
+  /** Offset in buf where the event was met, -1 if none. */
+  eventOff: number;
+
+  /** Outermost VLAN id (802.1ad S-tag if present, else 802.1Q), -1 if none. */
+  vlanId: number;
+  /** Number of VLAN tags seen. */
+  vlanCount: number;
+  /** Number of MPLS labels seen. */
+  mplsCount: number;
+  /** EtherType of the network layer (0x0800, 0x86dd, 0x0806, ...), -1 if unknown. */
+  etherType: number;
+
+  /** Offset of the outermost IP (or ARP) header, -1 if none. */
+  l3Off: number;
+  /** 4, 6, or 0 when there is no IP layer. */
+  ipVersion: number;
+  /** IPv4 source / destination as uint32 (host order of the number: 10.0.0.1 = 0x0a000001). */
+  src4: number;
+  dst4: number;
+  /** IPv6 source / destination as four uint32 words, most significant first. */
+  src6a: number;
+  src6b: number;
+  src6c: number;
+  src6d: number;
+  dst6a: number;
+  dst6b: number;
+  dst6c: number;
+  dst6d: number;
+  /** IP header fields. ipTotalLen: IPv4 total length, or 40 + IPv6 payload length. */
+  ipTtl: number;
+  ipTotalLen: number;
+  ipId: number;
+  /** Fragment offset in bytes (0 for first/unfragmented). */
+  fragOffset: number;
+  /** 1 if more-fragments is set, else 0. */
+  moreFragments: number;
+  /** Transport protocol number after IPv6 extension headers, -1 if no IP. */
+  ipProto: number;
+
+  /** Offset of the transport header, -1 if none decoded. */
+  l4Off: number;
+  /** TCP/UDP ports, -1 when not TCP/UDP or not in this fragment. */
+  srcPort: number;
+  dstPort: number;
+  /** TCP flags (low 12 bits of bytes 12-13), -1 when not TCP. */
+  tcpFlags: number;
+  tcpSeq: number;
+  tcpAck: number;
+  tcpWindow: number;
+  /** ICMP / ICMPv6 type and code, -1 when not ICMP. */
+  icmpType: number;
+  icmpCode: number;
+  /** ARP opcode, -1 if not ARP; ARP sender/target IPv4. */
+  arpOp: number;
+  arpSpa: number;
+  arpTpa: number;
+
+  /** Application payload offset and length (after the transport header), -1/0 if none. */
+  payloadOff: number;
+  payloadLen: number;
+
+  constructor() {
+    this.buf = EMPTY;
+    this.frameOff = 0;
+    this.frameEnd = 0;
+    this.linktype = 0;
+    this.layers = 0;
+    this.event = 0;
+    this.eventOff = -1;
+    this.vlanId = -1;
+    this.vlanCount = 0;
+    this.mplsCount = 0;
+    this.etherType = -1;
+    this.l3Off = -1;
+    this.ipVersion = 0;
+    this.src4 = 0;
+    this.dst4 = 0;
+    this.src6a = 0;
+    this.src6b = 0;
+    this.src6c = 0;
+    this.src6d = 0;
+    this.dst6a = 0;
+    this.dst6b = 0;
+    this.dst6c = 0;
+    this.dst6d = 0;
+    this.ipTtl = 0;
+    this.ipTotalLen = 0;
+    this.ipId = 0;
+    this.fragOffset = 0;
+    this.moreFragments = 0;
+    this.ipProto = -1;
+    this.l4Off = -1;
+    this.srcPort = -1;
+    this.dstPort = -1;
+    this.tcpFlags = -1;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpWindow = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.arpOp = -1;
+    this.arpSpa = 0;
+    this.arpTpa = 0;
+    this.payloadOff = -1;
+    this.payloadLen = 0;
+  }
+
+  /** Prepare for a new frame. Hot path: assigns every field, allocates nothing. */
+  reset(buf: Uint8Array, off: number, end: number, linktype: number): void {
+    this.buf = buf;
+    this.frameOff = off;
+    this.frameEnd = end;
+    this.linktype = linktype;
+    this.layers = 0;
+    this.event = 0;
+    this.eventOff = -1;
+    this.vlanId = -1;
+    this.vlanCount = 0;
+    this.mplsCount = 0;
+    this.etherType = -1;
+    this.l3Off = -1;
+    this.ipVersion = 0;
+    this.src4 = 0;
+    this.dst4 = 0;
+    this.src6a = 0;
+    this.src6b = 0;
+    this.src6c = 0;
+    this.src6d = 0;
+    this.dst6a = 0;
+    this.dst6b = 0;
+    this.dst6c = 0;
+    this.dst6d = 0;
+    this.ipTtl = 0;
+    this.ipTotalLen = 0;
+    this.ipId = 0;
+    this.fragOffset = 0;
+    this.moreFragments = 0;
+    this.ipProto = -1;
+    this.l4Off = -1;
+    this.srcPort = -1;
+    this.dstPort = -1;
+    this.tcpFlags = -1;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpWindow = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.arpOp = -1;
+    this.arpSpa = 0;
+    this.arpTpa = 0;
+    this.payloadOff = -1;
+    this.payloadLen = 0;
+  }
+
+  /** Record a decode event; only the first one is kept. */
+  setEvent(event: number, off: number): void {
+    if (this.event === 0) {
+      this.event = event;
+      this.eventOff = off;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,107 @@
+/**
+ * Typed rules after validation. Both rule-file formats (the original project's legacy
+ * allow/block file and pfw's native ordered list) load into a Ruleset; everything after
+ * loading (compiler, reference interpreter, enforcement) works on this shape only.
+ */
+
+/** What a rule does with a matching packet. */
+export type Action = "allow" | "block" | "alert" | "log";
+
+/**
+ * Packet verdicts. block -> BLOCKED, allow -> ALLOWED, alert -> ALERT,
+ * log -> UNKNOWN ("not judged; record it for review", which is what the original
+ * project did with packets no rule covered).
+ */
+export type Verdict = "BLOCKED" | "ALLOWED" | "ALERT" | "UNKNOWN";
+
+/** Verdict of each action. */
+export const ACTION_VERDICT: Readonly<Record<Action, Verdict>> = {
+  block: "BLOCKED",
+  allow: "ALLOWED",
+  alert: "ALERT",
+  log: "UNKNOWN",
+};
+
+/** Worst-first order used for flow verdicts (a flow takes the worst verdict of its packets). */
+export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
+  ALLOWED: 0,
+  UNKNOWN: 1,
+  ALERT: 2,
+  BLOCKED: 3,
+};
+
+export type Severity = "low" | "medium" | "high" | "critical";
+export type Direction = "in" | "out" | "any";
+
+/** An address block. v4: addr is the uint32 network; v6: words are four uint32, most significant first. */
+export interface Cidr {
+  version: 4 | 6;
+  /** IPv4 network address as uint32 (only for version 4). */
+  v4: number;
+  /** IPv6 network address words (only for version 6; zeros for v4). */
+  v6: [number, number, number, number];
+  /** Prefix length: 0..32 or 0..128. */
+  prefix: number;
+  /** The text the user wrote (for messages and scripts), normalised, e.g. "10.0.0.0/8". */
+  text: string;
+}
+
+/** Inclusive port range. */
+export interface PortRange {
+  lo: number;
+  hi: number;
+}
+
+/** One validated rule. Absent match fields match everything. All present fields must match (AND). */
+export interface Rule {
+  /** Unique id (given, or "rule-N" for legacy/unnamed). */
+  id: string;
+  action: Action;
+  /** Source addresses (any of). */
+  src?: Cidr[];
+  /** Destination addresses (any of). */
+  dst?: Cidr[];
+  /** TCP/UDP source ports (any of); a packet without ports never matches a port field. */
+  sport?: PortRange[];
+  /** TCP/UDP destination ports (any of). */
+  dport?: PortRange[];
+  /** TCP/UDP port on either side (any of). */
+  port?: PortRange[];
+  /** IP protocol numbers (any of): tcp 6, udp 17, icmp 1, icmpv6 58, or any number. */
+  proto?: number[];
+  /** Relative to the home networks: in = dst in home and src not; out = src in home and dst not. */
+  direction: Direction;
+  severity: Severity;
+  reason: string;
+  /** Where the rule came from in the file, e.g. "rules[3]" or "block.ports[1]". */
+  path: string;
+}
+
+/** A loaded, validated rule file. */
+export interface Ruleset {
+  /** "legacy" (original allow/block file) or "native". */
+  format: "legacy" | "native";
+  /** Ordered: first match wins. */
+  rules: Rule[];
+  /** Action for packets no rule matches. */
+  defaultAction: Action;
+  /** Reason reported with the default action. */
+  defaultReason: string;
+  /** IP versions the rules judge; packets of other versions (and non-IP frames) get no verdict. */
+  ipVersions: (4 | 6)[];
+  /** Home networks from the file (the CLI's --home-net adds to them). */
+  homeNet: Cidr[];
+}
+
+/** One problem found while validating a rule file. */
+export interface RuleProblem {
+  /** JSON path, e.g. ["rules", 3, "dport"]. */
+  path: (string | number)[];
+  message: string;
+}
+
+/** Result of matching one packet: the verdict and the rule that decided (-1: the default). */
+export interface MatchResult {
+  verdict: Verdict;
+  ruleIndex: number;
+}
