@@ -74,6 +74,8 @@ export const enum DecodeEvent {
   EMPTY_FRAME,
   /** Linux SLL/SLL2 protocol, NULL/LOOP family, or similar names a protocol pfw does not decode. */
   LINK_PROTO_UNSUPPORTED,
+  /** 802.11 data frame with the Protected bit set: the payload is encrypted and cannot be decoded. */
+  WLAN_PROTECTED,
 }
 
 /** Stable names of DecodeEvent codes, for reports and the `event` column. */
@@ -113,4 +115,5 @@ export const DECODE_EVENT_NAMES: readonly string[] = [
   "ICMPV6_TRUNCATED",
   "EMPTY_FRAME",
   "LINK_PROTO_UNSUPPORTED",
+  "WLAN_PROTECTED",
 ];

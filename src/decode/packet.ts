@@ -30,78 +30,96 @@ export const enum Layer {
 
 /** The decoded view of one frame. Reused for every frame: copy what you need to keep. */
 export class DecodedPacket {
+  // Fields are `declare`d: with ES2022 class fields, a plain declaration would first define each
+  // field as undefined, making V8 store every number as a tagged value and box each uint32
+  // above 2^31 (an allocation per packet). Assigned only in the constructor, they stay numeric.
   /** The frame bytes this packet was decoded from (not copied). */
-  buf: Uint8Array;
+  declare buf: Uint8Array;
   /** Offset of the first byte of the frame in buf. */
-  frameOff: number;
+  declare frameOff: number;
   /** Offset one past the last captured byte of the frame in buf. */
-  frameEnd: number;
+  declare frameEnd: number;
   /** Link type the frame was decoded with. */
-  linktype: number;
+  declare linktype: number;
   /** Bitmask of Layer values present. */
-  layers: number;
+  declare layers: number;
   /** First DecodeEvent met (0 = none). */
-  event: number;
+  declare event: number;
   /** Offset in buf where the event was met, -1 if none. */
-  eventOff: number;
+  declare eventOff: number;
 
   /** Outermost VLAN id (802.1ad S-tag if present, else 802.1Q), -1 if none. */
-  vlanId: number;
+  declare vlanId: number;
   /** Number of VLAN tags seen. */
-  vlanCount: number;
+  declare vlanCount: number;
   /** Number of MPLS labels seen. */
-  mplsCount: number;
+  declare mplsCount: number;
   /** EtherType of the network layer (0x0800, 0x86dd, 0x0806, ...), -1 if unknown. */
-  etherType: number;
+  declare etherType: number;
 
   /** Offset of the outermost IP (or ARP) header, -1 if none. */
-  l3Off: number;
-  /** 4, 6, or 0 when there is no IP layer. */
-  ipVersion: number;
-  /** IPv4 source / destination as uint32 (host order of the number: 10.0.0.1 = 0x0a000001). */
-  src4: number;
-  dst4: number;
+  declare l3Off: number;
+  /**
+   * 4, 6, or 0 when there is no IP layer. Set (with ipProto and the source address) also for an
+   * IP header cut short after its source address, as Wireshark shows those; Layer.IPV4/IPV6
+   * are set only when both addresses were decoded.
+   */
+  declare ipVersion: number;
+  /**
+   * IPv4 source / destination as uint32 (host order of the number: 10.0.0.1 = 0x0a000001).
+   * With a loose/strict source route option, dst4 is the route's final address, as Wireshark's ip.dst.
+   */
+  declare src4: number;
+  declare dst4: number;
   /** IPv6 source / destination as four uint32 words, most significant first. */
-  src6a: number;
-  src6b: number;
-  src6c: number;
-  src6d: number;
-  dst6a: number;
-  dst6b: number;
-  dst6c: number;
-  dst6d: number;
-  /** IP header fields. ipTotalLen: IPv4 total length, or 40 + IPv6 payload length. */
-  ipTtl: number;
-  ipTotalLen: number;
-  ipId: number;
+  declare src6a: number;
+  declare src6b: number;
+  declare src6c: number;
+  declare src6d: number;
+  declare dst6a: number;
+  declare dst6b: number;
+  declare dst6c: number;
+  declare dst6d: number;
+  /**
+   * IP header fields. ipTotalLen: IPv4 total length (the captured length when the field is 0,
+   * TSO), or 40 + IPv6 payload length. ipId: IPv4 identification, or the IPv6 fragment
+   * header's 32-bit identification.
+   */
+  declare ipTtl: number;
+  declare ipTotalLen: number;
+  declare ipId: number;
   /** Fragment offset in bytes (0 for first/unfragmented). */
-  fragOffset: number;
+  declare fragOffset: number;
   /** 1 if more-fragments is set, else 0. */
-  moreFragments: number;
+  declare moreFragments: number;
   /** Transport protocol number after IPv6 extension headers, -1 if no IP. */
-  ipProto: number;
+  declare ipProto: number;
 
   /** Offset of the transport header, -1 if none decoded. */
-  l4Off: number;
+  declare l4Off: number;
   /** TCP/UDP ports, -1 when not TCP/UDP or not in this fragment. */
-  srcPort: number;
-  dstPort: number;
+  declare srcPort: number;
+  declare dstPort: number;
   /** TCP flags (low 12 bits of bytes 12-13), -1 when not TCP. */
-  tcpFlags: number;
-  tcpSeq: number;
-  tcpAck: number;
-  tcpWindow: number;
+  declare tcpFlags: number;
+  declare tcpSeq: number;
+  declare tcpAck: number;
+  declare tcpWindow: number;
   /** ICMP / ICMPv6 type and code, -1 when not ICMP. */
-  icmpType: number;
-  icmpCode: number;
+  declare icmpType: number;
+  declare icmpCode: number;
   /** ARP opcode, -1 if not ARP; ARP sender/target IPv4. */
-  arpOp: number;
-  arpSpa: number;
-  arpTpa: number;
+  declare arpOp: number;
+  declare arpSpa: number;
+  declare arpTpa: number;
 
-  /** Application payload offset and length (after the transport header), -1/0 if none. */
-  payloadOff: number;
-  payloadLen: number;
+  /**
+   * Application payload offset and length (after the transport header), -1/0 if none. For IP
+   * protocols pfw does not decode into (GRE, ESP, IP-in-IP, ...) and for non-first fragments:
+   * the IP payload. Never includes Ethernet padding beyond the IP length or an 802.11 FCS.
+   */
+  declare payloadOff: number;
+  declare payloadLen: number;
 
   constructor() {
     this.buf = EMPTY;

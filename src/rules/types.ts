@@ -91,6 +91,8 @@ export interface Ruleset {
   ipVersions: (4 | 6)[];
   /** Home networks from the file (the CLI's --home-net adds to them). */
   homeNet: Cidr[];
+  /** Where the ruleset was loaded from (file path), for messages and reports. Added by the rules helper. */
+  source?: string;
 }
 
 /** One problem found while validating a rule file. */

@@ -1,0 +1,94 @@
+/**
+ * Errors of live capture. Every failure to open or run a live capture is a LiveCaptureError with a stable
+ * `code` and a message that is ONE sentence meant for the user (the CLI prints `message` and exits 2,
+ * never a stack trace). `detail` keeps the raw text from libpcap / tcpdump for -v and bug reports.
+ */
+
+/** Stable codes of live-capture errors. */
+export type LiveCaptureErrorCode =
+  | "NO_SUCH_INTERFACE" // the named interface does not exist (in the given namespace)
+  | "NO_SUCH_NETNS" // the named network namespace does not exist
+  | "PERMISSION_DENIED" // not root and no CAP_NET_RAW / CAP_NET_ADMIN
+  | "BAD_FILTER" // the BPF filter expression does not compile
+  | "TOOL_MISSING" // tcpdump (helper-process backend) is not installed
+  | "BACKEND_UNAVAILABLE" // the cap / native backend is not built (libpcap-dev missing at install)
+  | "UNSUPPORTED" // an option the chosen backend cannot do (e.g. netns with an in-process backend)
+  | "INTERFACE_DOWN" // the interface is down / not up
+  | "INTERFACE_GONE" // the interface was removed or went down while capturing
+  | "CAPTURE_FAILED"; // anything else libpcap or tcpdump reported; `detail` has their text
+
+/** A live capture could not be opened or failed while running. */
+export class LiveCaptureError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: LiveCaptureErrorCode;
+  /** Raw diagnostic text from libpcap / tcpdump (may be empty). */
+  readonly detail: string;
+
+  constructor(code: LiveCaptureErrorCode, message: string, detail = "") {
+    super(message);
+    this.name = "LiveCaptureError";
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** Turn a libpcap / tcpdump error text into a LiveCaptureError (shared by all backends). */
+export function classifyPcapError(text: string, iface: string, filter: string | undefined): LiveCaptureError {
+  const t = text.trim();
+  const firstLine =
+    t
+      .split("\n")
+      .map((l) => l.replace(/^tcpdump:\s*(pcap_loop:\s*)?/, "").trim())
+      .find((l) => l.length > 0) ?? "unknown error";
+  if (/interface disappeared|interface went down/i.test(t)) {
+    return new LiveCaptureError(
+      "INTERFACE_GONE",
+      `Interface "${iface}" disappeared or went down while capturing.`,
+      t,
+    );
+  }
+  if (
+    /No such device|doesn't exist|does not exist|no such interface/i.test(t) &&
+    !/netns|namespace/i.test(t)
+  ) {
+    return new LiveCaptureError(
+      "NO_SUCH_INTERFACE",
+      `Interface "${iface}" does not exist; run "pfw interfaces" to list the interfaces you can capture on.`,
+      t,
+    );
+  }
+  if (/Cannot open network namespace|network namespace/i.test(t)) {
+    return new LiveCaptureError(
+      "NO_SUCH_NETNS",
+      `The network namespace for interface "${iface}" does not exist.`,
+      t,
+    );
+  }
+  if (/permission|Operation not permitted|EPERM|EACCES/i.test(t)) {
+    return new LiveCaptureError(
+      "PERMISSION_DENIED",
+      `Capturing on "${iface}" needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities.`,
+      t,
+    );
+  }
+  if (
+    /syntax error|filter expression|can't parse filter|unknown host|unknown port|illegal token|not a valid/i.test(
+      t,
+    )
+  ) {
+    const why = firstLine.replace(/^.*?(syntax error|can't parse filter expression:?)\s*/i, "$1 ").trim();
+    return new LiveCaptureError(
+      "BAD_FILTER",
+      `The capture filter ${JSON.stringify(filter ?? "")} is not valid BPF syntax (${why}).`,
+      t,
+    );
+  }
+  if (/is not up|interface is down|ENETDOWN/i.test(t)) {
+    return new LiveCaptureError("INTERFACE_DOWN", `Interface "${iface}" is down; bring it up first.`, t);
+  }
+  return new LiveCaptureError(
+    "CAPTURE_FAILED",
+    `Capture on "${iface}" failed: ${firstLine.replace(/\.$/, "")}.`,
+    t,
+  );
+}

@@ -1,0 +1,276 @@
+/**
+ * Capture-file readers: pcap / pcapng, optionally gzip-compressed (detected by the 1f 8b magic, never by name).
+ *
+ * Guarantees:
+ * - Streaming: plain files are read into ONE reused 1 MiB buffer that is pushed to a CaptureParser; gzip files
+ *   stream through zlib (bounded chunks, backpressure). Memory does not grow with the file size.
+ * - Content errors (truncation, corruption, unsupported variants) are RETURNED as `error` after every readable
+ *   record was delivered; I/O errors (ENOENT, EACCES, ...) are thrown with a message naming the file.
+ * - Records handed to the sink are views valid only during the call (see types.ts).
+ */
+import * as fs from "node:fs";
+import { Readable } from "node:stream";
+import * as zlib from "node:zlib";
+import { CaptureFormatError } from "./errors.js";
+import { CaptureParser } from "./parser.js";
+import type { RecordSink } from "./types.js";
+
+/** Size of the reused read buffer. */
+export const READ_CHUNK = 1024 * 1024;
+
+/** Result of reading a capture file. */
+export interface ReadResult {
+  /** Records delivered to the sink. */
+  packets: number;
+  /** Capture bytes parsed (decompressed bytes for gzip). */
+  bytes: number;
+  /** Detected format: "pcap" | "pcap-nsec" | "pcap-modified" | "pcapng" ("" if the header was unreadable). */
+  format: string;
+  /** True when the file was gzip-compressed. */
+  gzip: boolean;
+  /** Distinct link types of the file, in order of appearance. */
+  linktypes: number[];
+  /** Set when the file is truncated/corrupt; every record before the problem was delivered. */
+  error?: CaptureFormatError;
+}
+
+/** Options of readCaptureFile. */
+export interface ReadOptions {
+  /** Called after each chunk with bytes of the (compressed) file read so far and the file size. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Aborts the read; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+function ioError(path: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  const msg = `${path}: cannot read capture: ${err.code ? err.code + " " : ""}${err.message ?? String(e)}`;
+  const out = new Error(msg, { cause: e }) as NodeJS.ErrnoException;
+  if (err.code) out.code = err.code;
+  return out;
+}
+
+function result(parser: CaptureParser, gzip: boolean, error?: CaptureFormatError): ReadResult {
+  const r: ReadResult = {
+    packets: parser.packets,
+    bytes: parser.bytesConsumed,
+    format: parser.formatName,
+    gzip,
+    linktypes: parser.linktypes(),
+  };
+  if (error) r.error = error;
+  return r;
+}
+
+/** Push a chunk / end the parser, turning format errors into a returned value. */
+function guard(fn: () => void): CaptureFormatError | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    if (e instanceof CaptureFormatError) return e;
+    throw e;
+  }
+}
+
+function isGzip(buf: Uint8Array, n: number): boolean {
+  return n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+}
+
+function gzipError(path: string, parser: CaptureParser, e: unknown): CaptureFormatError {
+  const m = (e as Error).message ?? String(e);
+  return new CaptureFormatError("GZIP_CORRUPT", path, parser.bytesConsumed, `gzip: ${m}`);
+}
+
+/** Read a capture file, delivering every record to sink. */
+export async function readCaptureFile(
+  path: string,
+  sink: RecordSink,
+  opts: ReadOptions = {},
+): Promise<ReadResult> {
+  const { onProgress, signal } = opts;
+  signal?.throwIfAborted();
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(path, "r");
+  } catch (e) {
+    throw ioError(path, e);
+  }
+  const parser = new CaptureParser(sink, { fileName: path });
+  try {
+    let regular: boolean;
+    let total: number;
+    try {
+      const st = await fh.stat();
+      regular = st.isFile();
+      total = regular ? st.size : 0;
+    } catch (e) {
+      throw ioError(path, e);
+    }
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let pos = 0;
+    let first = true;
+    while (true) {
+      signal?.throwIfAborted();
+      let n: number;
+      try {
+        // pipes / character devices: sequential reads (position null)
+        n = (await fh.read(buf, 0, READ_CHUNK, regular ? pos : null)).bytesRead;
+      } catch (e) {
+        throw ioError(path, e);
+      }
+      if (first) {
+        first = false;
+        if (isGzip(buf, n)) {
+          const head = Buffer.from(buf.subarray(0, n));
+          return await readGzip(path, fh, regular, head, total, parser, opts);
+        }
+      }
+      if (n === 0) break;
+      pos += n;
+      const err = guard(() => parser.push(n === READ_CHUNK ? buf : buf.subarray(0, n)));
+      onProgress?.(pos, total);
+      if (err) return result(parser, false, err);
+    }
+    return result(
+      parser,
+      false,
+      guard(() => parser.end()),
+    );
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Stream a gzip file (whose first bytes, already read, are head) through zlib into the parser. */
+async function readGzip(
+  path: string,
+  fh: fs.promises.FileHandle,
+  regular: boolean,
+  head: Buffer,
+  total: number,
+  parser: CaptureParser,
+  opts: ReadOptions,
+): Promise<ReadResult> {
+  const { onProgress, signal } = opts;
+  let rawRead = head.length;
+  let rawError: unknown = null;
+  async function* rawChunks(): AsyncGenerator<Buffer> {
+    yield head;
+    while (true) {
+      const b = Buffer.allocUnsafe(READ_CHUNK); // zlib may keep a reference: one buffer per chunk, GC'd
+      let n: number;
+      try {
+        n = (await fh.read(b, 0, READ_CHUNK, regular ? rawRead : null)).bytesRead;
+      } catch (e) {
+        rawError = e;
+        throw e;
+      }
+      if (n === 0) return;
+      rawRead += n;
+      yield b.subarray(0, n);
+    }
+  }
+  const raw = Readable.from(rawChunks(), { objectMode: false });
+  const gunzip = zlib.createGunzip({ chunkSize: READ_CHUNK });
+  raw.on("error", (e) => gunzip.destroy(e));
+  raw.pipe(gunzip);
+  let err: CaptureFormatError | undefined;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      signal?.throwIfAborted();
+      err = guard(() => parser.push(chunk));
+      onProgress?.(rawRead, total);
+      if (err) break;
+    }
+  } catch (e) {
+    if (rawError) throw ioError(path, rawError);
+    if (signal?.aborted) throw e;
+    if (e instanceof CaptureFormatError) err = e;
+    else err = gzipError(path, parser, e);
+  } finally {
+    raw.unpipe(gunzip);
+    raw.destroy();
+    gunzip.destroy();
+  }
+  if (!err) err = guard(() => parser.end());
+  return result(parser, true, err);
+}
+
+/**
+ * Synchronous variant (tests, small tools). Plain files stream through one reused buffer; gzip files are
+ * decompressed in one piece (zlib has no public synchronous streaming API), so memory grows with gzip files.
+ */
+export function readCaptureFileSync(path: string, sink: RecordSink): ReadResult {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch (e) {
+    throw ioError(path, e);
+  }
+  const parser = new CaptureParser(sink, { fileName: path });
+  try {
+    const regular = fs.fstatSync(fd).isFile();
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let pos = 0;
+    let first = true;
+    while (true) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, READ_CHUNK, regular ? pos : null);
+      } catch (e) {
+        throw ioError(path, e);
+      }
+      if (first) {
+        first = false;
+        if (isGzip(buf, n)) {
+          let data: Buffer;
+          try {
+            // positional reads leave a regular file's offset at 0; a pipe has consumed the first chunk
+            const rest = fs.readFileSync(fd);
+            data = zlib.gunzipSync(regular ? rest : Buffer.concat([buf.subarray(0, n), rest]));
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code?.startsWith("Z_")) {
+              return result(parser, true, gzipError(path, parser, e));
+            }
+            throw ioError(path, e);
+          }
+          const err = guard(() => parser.push(data)) ?? guard(() => parser.end());
+          return result(parser, true, err);
+        }
+      }
+      if (n === 0) break;
+      pos += n;
+      const err = guard(() => parser.push(n === READ_CHUNK ? buf : buf.subarray(0, n)));
+      if (err) return result(parser, false, err);
+    }
+    return result(
+      parser,
+      false,
+      guard(() => parser.end()),
+    );
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Parse an in-memory capture (tests). chunkSize splits the input to exercise chunk boundaries. */
+export function parseCaptureBuffer(
+  data: Uint8Array,
+  sink: RecordSink,
+  opts: { fileName?: string; chunkSize?: number; maxRecord?: number } = {},
+): ReadResult {
+  const popts: { fileName?: string; maxRecord?: number } = { fileName: opts.fileName ?? "<buffer>" };
+  if (opts.maxRecord !== undefined) popts.maxRecord = opts.maxRecord;
+  const parser = new CaptureParser(sink, popts);
+  const step = opts.chunkSize ?? (data.length || 1);
+  for (let i = 0; i < data.length; i += step) {
+    const err = guard(() => parser.push(data.subarray(i, Math.min(data.length, i + step))));
+    if (err) return result(parser, false, err);
+  }
+  return result(
+    parser,
+    false,
+    guard(() => parser.end()),
+  );
+}

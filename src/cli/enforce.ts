@@ -1,0 +1,147 @@
+/**
+ * `pfw enforce apply|status|flush`: argument parsing only (the work is in src/enforce).
+ * Exit codes: 0 done, 2 error (not root, nft/iptables missing, rules invalid, kernel refused);
+ * every error is one sentence on stderr.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, Option } from "commander";
+import { formatProblem, loadRuleFile } from "../rules/load.js";
+import {
+  enforceApply,
+  enforceFlush,
+  enforceStatus,
+  EnforceError,
+  formatStatus,
+  parseBackend,
+  parseCidrList,
+} from "../enforce/index.js";
+
+/** The rules file shipped with pfw (rules/default.json beside package.json). */
+export function defaultRulesPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(path.join(dir, "package.json"))) return path.join(dir, "rules", "default.json");
+    dir = path.dirname(dir);
+  }
+  return path.resolve("rules", "default.json");
+}
+
+function fail(e: unknown): void {
+  if (e instanceof EnforceError) {
+    process.stderr.write(`pfw: ${e.message}\n`);
+    if (process.env.PFW_DEBUG && e.detail) process.stderr.write(e.detail);
+    process.exitCode = e.exitCode;
+    return;
+  }
+  throw e;
+}
+
+const backendOption = (): Option =>
+  new Option("--backend <name>", "nft (default) or iptables").choices(["nft", "iptables"]).default("nft");
+const netnsOption = (): Option =>
+  new Option("--netns <name>", "act inside this network namespace (ip netns exec), e.g. for testing");
+
+/** Register `enforce apply`, `enforce status`, `enforce flush` on the program. */
+export function registerEnforceCommands(program: Command): void {
+  const enforce = program
+    .command("enforce")
+    .description("enforce the rules in the kernel: nftables table inet pfw (or iptables chains PFW-*)");
+
+  enforce
+    .command("apply")
+    .description(
+      "compile block rules (and allow rules before them) into pfw's own table and apply it atomically; " +
+        "alert/log rules and the default action are not enforced",
+    )
+    .addOption(new Option("--rules <file>", "rules file (default: rules/default.json shipped with pfw)"))
+    .addOption(new Option("--dry-run", "print the exact script instead of applying it (needs no root)"))
+    .addOption(backendOption())
+    .addOption(new Option("--home-net <cidrs>", "comma-separated home networks (added to the file's)"))
+    .addOption(
+      new Option(
+        "--no-ssh-guard",
+        "do not accept established SSH sessions first (by default tcp port 22 established,related is accepted before any block)",
+      ),
+    )
+    .addOption(new Option("--ssh-port <ports>", "comma-separated ports of the SSH guard").default("22"))
+    .addOption(netnsOption())
+    .action(
+      async (o: {
+        rules?: string;
+        dryRun?: boolean;
+        backend: string;
+        homeNet?: string;
+        sshGuard: boolean;
+        sshPort: string;
+        netns?: string;
+      }) => {
+        try {
+          const file = o.rules ?? defaultRulesPath();
+          const loaded = loadRuleFile(file);
+          if (loaded.ruleset === undefined) {
+            for (const p of loaded.problems) process.stderr.write(`pfw: ${file}: ${formatProblem(p)}\n`);
+            process.exitCode = 2;
+            return;
+          }
+          const sshPorts = o.sshPort.split(",").map((p) => Number(p.trim()));
+          const res = await enforceApply(loaded.ruleset, {
+            backend: parseBackend(o.backend),
+            dryRun: o.dryRun ?? false,
+            homeNet: o.homeNet !== undefined ? parseCidrList(o.homeNet) : undefined,
+            sshGuard: o.sshGuard,
+            sshPorts,
+            netns: o.netns,
+          });
+          for (const n of res.notes) process.stderr.write(`pfw: note: ${n}\n`);
+          if (o.dryRun) {
+            process.stdout.write(res.script);
+          } else {
+            const where = o.backend === "nft" ? "table inet pfw" : "chains PFW-INPUT/PFW-OUTPUT";
+            process.stdout.write(`pfw: applied ${res.enforcedRules} rules from ${file} (${where}).\n`);
+          }
+          process.exitCode = 0;
+        } catch (e) {
+          fail(e);
+        }
+      },
+    );
+
+  enforce
+    .command("status")
+    .description("show pfw's installed rules with packet/byte counters (drops per rule) and set sizes")
+    .addOption(backendOption())
+    .addOption(new Option("--json", "print the status as JSON"))
+    .addOption(netnsOption())
+    .action(async (o: { backend: string; json?: boolean; netns?: string }) => {
+      try {
+        const st = await enforceStatus(
+          parseBackend(o.backend),
+          o.netns !== undefined ? { netns: o.netns } : {},
+        );
+        process.stdout.write(o.json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st));
+        process.exitCode = 0;
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  enforce
+    .command("flush")
+    .description("remove exactly pfw's table (nft) or chains and jumps (iptables); nothing else is touched")
+    .addOption(backendOption())
+    .addOption(netnsOption())
+    .action(async (o: { backend: string; netns?: string }) => {
+      try {
+        const removed = await enforceFlush(
+          parseBackend(o.backend),
+          o.netns !== undefined ? { netns: o.netns } : {},
+        );
+        process.stdout.write(removed ? "pfw: removed pfw's rules.\n" : "pfw: nothing to remove.\n");
+        process.exitCode = 0;
+      } catch (e) {
+        fail(e);
+      }
+    });
+}

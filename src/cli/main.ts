@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * pfw command line. Argument parsing only: every command's work lives in src/engine (and
+ * src/rules, src/enforce). Commands are imported lazily so `pfw --help` stays fast and a
+ * missing optional part (e.g. libpcap for live capture) only affects the command that needs it.
+ */
+import { Command, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { registerRulesCommands } from "./rules.js";
+import { registerEnforceCommands } from "./enforce.js";
+import { registerScanCommand } from "./scan.js";
+import { registerLiveCommands } from "./live.js";
+
+const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const version = (JSON.parse(readFileSync(path.join(pkgRoot, "package.json"), "utf8")) as { version: string })
+  .version;
+
+const program = new Command();
+program
+  .name("pfw")
+  .description(
+    "Personal firewall and packet-capture analysis: scan captures against rules, watch interfaces live, enforce with nftables.",
+  )
+  .version(version)
+  .showHelpAfterError("(run with --help for usage)");
+
+program
+  .command("packets")
+  .description("print one line per frame (like tshark -T fields): frame, ts, len, caplen, addresses, ports, ...")
+  .argument("<file...>", "pcap / pcapng capture files (gzip allowed)")
+  .addOption(new Option("--csv", "CSV with a header line instead of tab-separated columns"))
+  .action(async (files: string[], opts: { csv?: boolean }) => {
+    const { listPackets } = await import("../engine/list-packets.js");
+    const res = await listPackets(files, { csv: opts.csv ?? false });
+    for (const e of res.errors) process.stderr.write(`pfw: ${e}\n`);
+    process.exitCode = res.errors.length ? 2 : 0;
+  });
+
+registerScanCommand(program);
+registerLiveCommands(program);
+registerRulesCommands(program);
+registerEnforceCommands(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  const err = e as Error & { code?: string };
+  process.stderr.write(`pfw: ${err.message}\n`);
+  if (process.env.PFW_DEBUG) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,289 @@
+/**
+ * iptables backend (for systems without nft), through `iptables-restore --noflush` and
+ * `ip6tables-restore --noflush`: one transaction per IP family, and both scripts are checked with
+ * `--test` before either is committed, so a rejected script changes nothing.
+ *
+ * pfw owns only these chains of the filter table: PFW-INPUT and PFW-OUTPUT (jumped to from the
+ * first position of INPUT / OUTPUT by a rule with comment "pfw", inserted only if absent), and
+ * PFW-INPUT-LAN / PFW-OUTPUT-LAN (only with home networks: traffic from/to home skips `in`/`out`
+ * rules there). Flush removes exactly those chains and jumps.
+ *
+ * pfw's `allow` is `-j RETURN` (leave pfw's chain; the rest of INPUT/OUTPUT still decides), its
+ * `block` is `-j DROP`. There is no ipset here: an address list is expanded into one rule per
+ * address (and per protocol, and per 15 ports for multiport), so a list of N addresses costs N
+ * rules evaluated one after the other. For large lists use the nft backend (sets are hashed /
+ * interval trees). There are no dynamic blocks with this backend.
+ */
+import type { Ruleset } from "../rules/types.js";
+import { EnforceError } from "./errors.js";
+import { runTool, requirePrivileged, type ToolOptions } from "./exec.js";
+import { buildPlan, SSH_GUARD_LABEL, type Hook, type Plan, type PlanOptions, type PlanRule } from "./plan.js";
+import { cidrTexts, portText } from "./render-util.js";
+import { summarizeCounters, type EnforceStatus, type KernelRule } from "./status.js";
+import type { PortRange } from "../rules/types.js";
+
+/** pfw's chains in the filter table (and nothing else is ever touched). */
+export const IPT_CHAINS = ["PFW-INPUT", "PFW-OUTPUT", "PFW-INPUT-LAN", "PFW-OUTPUT-LAN"] as const;
+/** Comment of the jump rules in INPUT / OUTPUT. */
+export const IPT_JUMP_COMMENT = "pfw";
+/** multiport accepts at most 15 ports, a range counting as two. */
+const MULTIPORT_SLOTS = 15;
+
+const TOP: Record<Hook, string> = { input: "PFW-INPUT", output: "PFW-OUTPUT" };
+const BUILTIN: Record<Hook, string> = { input: "INPUT", output: "OUTPUT" };
+
+/** What already exists in one family's filter table. */
+export interface IptState {
+  chains: Set<string>;
+  /** Our jump rules as printed by iptables-save, e.g. "-A INPUT -m comment --comment pfw -j PFW-INPUT". */
+  jumps: string[];
+}
+
+/** State of a table where pfw has never run. */
+export const EMPTY_IPT_STATE: IptState = { chains: new Set(), jumps: [] };
+
+const JUMP_RE = /^-A (INPUT|OUTPUT) -m comment --comment "?pfw"? -j (PFW-INPUT|PFW-OUTPUT)$/;
+
+/** Parse `iptables-save -t filter` output (with or without -c) into pfw's state. */
+export function parseIptState(save: string): IptState {
+  const chains = new Set<string>();
+  const jumps: string[] = [];
+  for (const raw of save.split("\n")) {
+    const line = raw.replace(/^\[\d+:\d+\] /, "").trim();
+    const c = /^:(\S+) /.exec(line);
+    if (c?.[1] !== undefined && (IPT_CHAINS as readonly string[]).includes(c[1])) chains.add(c[1]);
+    if (JUMP_RE.test(line)) jumps.push(line);
+  }
+  return { chains, jumps };
+}
+
+function chunkPorts(list: PortRange[] | undefined): (string | null)[] {
+  if (list === undefined) return [null];
+  const out: string[] = [];
+  let cur: string[] = [];
+  let slots = 0;
+  for (const r of list) {
+    const cost = r.lo === r.hi ? 1 : 2;
+    if (slots + cost > MULTIPORT_SLOTS) {
+      out.push(cur.join(","));
+      cur = [];
+      slots = 0;
+    }
+    cur.push(portText(r, ":"));
+    slots += cost;
+  }
+  if (cur.length > 0) out.push(cur.join(","));
+  return out;
+}
+
+/** Expand one plan rule into iptables rule specs (without "-A CHAIN"). */
+function expandRule(r: PlanRule): string[] {
+  const srcs = r.src !== undefined ? cidrTexts(r.src) : [null];
+  const dsts = r.dst !== undefined ? cidrTexts(r.dst) : [null];
+  const protos = r.proto ?? [null];
+  const target = `-m comment --comment "${r.label}" -j ${r.verdict === "drop" ? "DROP" : "RETURN"}`;
+  const out: string[] = [];
+  for (const s of srcs)
+    for (const d of dsts)
+      for (const p of protos)
+        for (const sp of chunkPorts(r.sport))
+          for (const dp of chunkPorts(r.dport))
+            for (const ep of chunkPorts(r.port)) {
+              let spec = "";
+              if (r.notLoopback) spec += r.hook === "input" ? " ! -i lo" : " ! -o lo";
+              if (s !== null) spec += ` -s ${s}`;
+              if (d !== null) spec += ` -d ${d}`;
+              if (p !== null) spec += ` -p ${p}`;
+              if (sp !== null) spec += ` -m multiport --sports ${sp}`;
+              if (dp !== null) spec += ` -m multiport --dports ${dp}`;
+              if (ep !== null) spec += ` -m multiport --ports ${ep}`;
+              out.push(`${spec} ${target}`.trim());
+            }
+  return out;
+}
+
+/** Render one family's `iptables-restore --noflush` script, given what already exists. */
+export function renderIptablesPlan(plan: Plan, family: 4 | 6, state: IptState): string {
+  const home = family === 4 ? plan.home4 : plan.home6;
+  const declared: string[] = [];
+  const lines: string[] = [];
+  for (const hook of ["input", "output"] as const) {
+    const top = TOP[hook];
+    const lan = `${top}-LAN`;
+    declared.push(top);
+    if (plan.sshGuard) {
+      const ports = plan.sshPorts.join(",");
+      // Established sessions conntrack knows, and any non-SYN segment (sessions older than conntrack).
+      lines.push(
+        `-A ${top} -p tcp -m multiport --ports ${ports} -m conntrack --ctstate ESTABLISHED,RELATED -m comment --comment "${SSH_GUARD_LABEL}" -j RETURN`,
+      );
+      lines.push(
+        `-A ${top} -p tcp ! --syn -m multiport --ports ${ports} -m comment --comment "${SSH_GUARD_LABEL}" -j RETURN`,
+      );
+    }
+    const rules = plan.rules.filter((r) => r.hook === hook && (r.family === 0 || r.family === family));
+    const split = home.length > 0 && rules.some((r) => r.remoteOnly);
+    if (split) {
+      declared.push(lan);
+      const side = hook === "input" ? "-s" : "-d";
+      for (const h of cidrTexts(home)) {
+        lines.push(`-A ${top} ${side} ${h} -j ${lan}`);
+        lines.push(`-A ${top} ${side} ${h} -j RETURN`);
+      }
+      for (const r of rules)
+        if (!r.remoteOnly) for (const spec of expandRule(r)) lines.push(`-A ${lan} ${spec}`);
+    }
+    for (const r of rules) for (const spec of expandRule(r)) lines.push(`-A ${top} ${spec}`);
+  }
+  let s = `# Generated by pfw enforce (IPv${family}): apply with ${family === 4 ? "iptables" : "ip6tables"}-restore --noflush\n*filter\n`;
+  // Declaring a chain creates it, or flushes it if it exists (with --noflush only declared chains are flushed).
+  for (const c of declared) s += `:${c} - [0:0]\n`;
+  for (const l of lines) s += `${l}\n`;
+  // pfw chains left over from an earlier apply that this one does not use (now unreferenced).
+  for (const c of IPT_CHAINS) if (state.chains.has(c) && !declared.includes(c)) s += `-F ${c}\n-X ${c}\n`;
+  for (const hook of ["input", "output"] as const) {
+    const jump = `-A ${BUILTIN[hook]} -m comment --comment ${IPT_JUMP_COMMENT} -j ${TOP[hook]}`;
+    if (!state.jumps.some((j) => j.replace(/"/g, "") === jump)) {
+      s += `-I ${BUILTIN[hook]} 1 -m comment --comment "${IPT_JUMP_COMMENT}" -j ${TOP[hook]}\n`;
+    }
+  }
+  return `${s}COMMIT\n`;
+}
+
+/** Both families' scripts for a table where pfw has never run (dry run, golden tests). */
+export function buildIptablesScripts(ruleset: Ruleset, opts: PlanOptions): { v4: string; v6: string } {
+  const plan = buildPlan(ruleset, opts);
+  return {
+    v4: renderIptablesPlan(plan, 4, EMPTY_IPT_STATE),
+    v6: renderIptablesPlan(plan, 6, EMPTY_IPT_STATE),
+  };
+}
+
+const TOOLS = {
+  4: { save: "iptables-save", restore: "iptables-restore" },
+  6: { save: "ip6tables-save", restore: "ip6tables-restore" },
+} as const;
+
+function firstLine(stderr: string): string {
+  return (stderr.split("\n").find((l) => l.trim() !== "") ?? "").trim().replace(/\.$/, "");
+}
+
+async function readSave(family: 4 | 6, counters: boolean, opts: ToolOptions): Promise<string> {
+  const args = counters ? ["-c", "-t", "filter"] : ["-t", "filter"];
+  const res = await runTool(TOOLS[family].save, args, null, opts);
+  if (res.code !== 0) {
+    throw new EnforceError(
+      "STATUS_FAILED",
+      `${TOOLS[family].save} failed: ${firstLine(res.stderr)}.`,
+      res.stderr,
+    );
+  }
+  return res.stdout;
+}
+
+/**
+ * Apply a ruleset with iptables-restore / ip6tables-restore (see applyIptablesScripts).
+ * Resolves with the scripts applied (rendered against the current state of each family).
+ */
+export async function applyIptables(
+  ruleset: Ruleset,
+  opts: PlanOptions & ToolOptions,
+): Promise<{ v4: string; v6: string }> {
+  requirePrivileged("apply");
+  const plan = buildPlan(ruleset, opts);
+  const v4 = renderIptablesPlan(plan, 4, parseIptState(await readSave(4, false, opts)));
+  const v6 = renderIptablesPlan(plan, 6, parseIptState(await readSave(6, false, opts)));
+  await applyIptablesScripts({ v4, v6 }, opts);
+  return { v4, v6 };
+}
+
+/**
+ * Apply both families' restore scripts. Both are checked first with `--test`: if either is
+ * rejected, nothing is changed in either family. Each commit is one transaction.
+ */
+export async function applyIptablesScripts(
+  scripts: { v4: string; v6: string },
+  opts: ToolOptions = {},
+): Promise<void> {
+  requirePrivileged("apply");
+  const byFamily = { 4: scripts.v4, 6: scripts.v6 };
+  for (const f of [4, 6] as const) {
+    const res = await runTool(TOOLS[f].restore, ["--noflush", "--test"], byFamily[f], opts);
+    if (res.code !== 0) {
+      throw new EnforceError(
+        "APPLY_FAILED",
+        `${TOOLS[f].restore} rejected the rules, nothing was changed: ${firstLine(res.stderr)}.`,
+        res.stderr,
+      );
+    }
+  }
+  for (const f of [4, 6] as const) {
+    const res = await runTool(TOOLS[f].restore, ["--noflush"], byFamily[f], opts);
+    if (res.code !== 0) {
+      const partial = f === 6 ? " (the IPv4 rules were applied)" : "";
+      throw new EnforceError(
+        "APPLY_FAILED",
+        `${TOOLS[f].restore} rejected the rules${partial}: ${firstLine(res.stderr)}.`,
+        res.stderr,
+      );
+    }
+  }
+}
+
+/** Remove pfw's chains and jumps (only them) in both families. Resolves true if anything was removed. */
+export async function flushIptables(opts: ToolOptions = {}): Promise<boolean> {
+  requirePrivileged("flush");
+  let removed = false;
+  for (const f of [4, 6] as const) {
+    const state = parseIptState(await readSave(f, false, opts));
+    if (state.chains.size === 0 && state.jumps.length === 0) continue;
+    let s = "*filter\n";
+    for (const j of state.jumps) s += `${j.replace(/^-A /, "-D ")}\n`;
+    for (const c of IPT_CHAINS) if (state.chains.has(c)) s += `-F ${c}\n`;
+    for (const c of IPT_CHAINS) if (state.chains.has(c)) s += `-X ${c}\n`;
+    s += "COMMIT\n";
+    const res = await runTool(TOOLS[f].restore, ["--noflush"], s, opts);
+    if (res.code !== 0) {
+      throw new EnforceError(
+        "FLUSH_FAILED",
+        `${TOOLS[f].restore} could not remove pfw's chains: ${firstLine(res.stderr)}.`,
+        res.stderr,
+      );
+    }
+    removed = true;
+  }
+  return removed;
+}
+
+/** Parse `iptables-save -c -t filter` output of one family into kernel rules (exported for tests). */
+export function parseIptCounters(save: string, family: 4 | 6): KernelRule[] {
+  const out: KernelRule[] = [];
+  for (const line of save.split("\n")) {
+    const m = /^\[(\d+):(\d+)\] -A (PFW-\S+) (.*)$/.exec(line.trim());
+    if (!m || m[3] === undefined || m[4] === undefined) continue;
+    const label = /--comment "?(pfw:[^"\s]+)"?/.exec(m[4])?.[1];
+    if (label === undefined) continue; // home jumps carry no label
+    const target = /-j (\S+)$/.exec(m[4])?.[1] ?? "";
+    out.push({
+      label,
+      hook: `${m[3]}/v${family}`,
+      verdict: target.toLowerCase(),
+      packets: Number(m[1]),
+      bytes: Number(m[2]),
+    });
+  }
+  return out;
+}
+
+/** Read pfw's chains with their counters (summed per rule over both families and all expansions). */
+export async function statusIptables(opts: ToolOptions = {}): Promise<EnforceStatus> {
+  requirePrivileged("status");
+  const kernel: KernelRule[] = [];
+  let installed = false;
+  for (const f of [4, 6] as const) {
+    const save = await readSave(f, true, opts);
+    if (parseIptState(save).chains.size > 0) installed = true;
+    kernel.push(...parseIptCounters(save, f));
+  }
+  return { backend: "iptables", installed, rules: summarizeCounters(kernel), sets: [] };
+}

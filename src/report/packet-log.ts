@@ -1,0 +1,214 @@
+/**
+ * The suspicious-packets log (scan and live): one line per BLOCKED / ALERT / UNKNOWN packet, as text
+ * and/or as JSON lines with Suricata EVE-like field names. Both through BufferedFileWriter (batched
+ * writes, flushed at close). Text per logged packet only; nothing is built for ALLOWED packets.
+ *
+ * Text line (fields separated by one space; reason and file are JSON strings):
+ *   <ts> <VERDICT> <PROTO> <src> -> <dst>[ type=<t> code=<c>] rule=<rule id> reason="<reason>" frame=<n> file="<name>"
+ *   2024-01-02T03:04:05.123456Z BLOCKED TCP 10.0.0.5:51000 -> 192.168.1.10:23 rule=block.ports[0] reason="port 23 is in the block list" frame=17 file="capture.pcap"
+ *  - ts: capture time, ISO-8601 UTC with microseconds (truncated), "-" for a packet without timestamp;
+ *  - PROTO: TCP, UDP, ICMP, ICMPv6, a few well-known names (GRE, ESP, AH, SCTP, IGMP, OSPF), else IP-<n>;
+ *  - src/dst: a.b.c.d:port, [v6]:port, or the bare address when there is no port (other protocols,
+ *    non-first fragments); ICMP adds type= and code=.
+ *  - rule: the deciding rule's id, "default" for the default action.
+ *
+ * JSON line (one object per line, keys in this order):
+ *   {"timestamp":"2024-01-02T03:04:05.123456+0000","event_type":"drop"|"alert","src_ip","src_port",
+ *    "dest_ip","dest_port","proto":"TCP","icmp_type","icmp_code","community_id",
+ *    "alert":{"action":"blocked"|"allowed","signature_id","signature","severity"},
+ *    "pfw":{"verdict","rule_id","frame","file"}}
+ *  - event_type "drop" for BLOCKED, "alert" for ALERT and UNKNOWN; alert.action "blocked" / "allowed";
+ *  - signature_id = rule index + 1 (0 for the default action), signature = the reason;
+ *  - severity as Suricata's 1 (high) .. 3 (low): critical/high 1, medium 2, low and default 3;
+ *  - ports / icmp fields only when present; community_id is the flow's (Suricata logs it under that name;
+ *    Suricata's numeric flow_id has no pfw equivalent and is omitted).
+ */
+import type { DecodedPacket } from "../decode/packet.js";
+import { Layer } from "../decode/packet.js";
+import { dstAddrString, srcAddrString } from "../decode/format.js";
+import type { FlowRecord } from "../flows/table.js";
+import { verdictName, type ReportContext } from "./flow-row.js";
+import { BufferedFileWriter } from "./writer.js";
+
+const PROTO_NAMES: Record<number, string> = {
+  1: "ICMP",
+  2: "IGMP",
+  6: "TCP",
+  17: "UDP",
+  47: "GRE",
+  50: "ESP",
+  51: "AH",
+  58: "ICMPv6",
+  89: "OSPF",
+  132: "SCTP",
+};
+
+/** Protocol name as the log prints it. */
+export function protoName(proto: number): string {
+  return PROTO_NAMES[proto] ?? `IP-${proto}`;
+}
+
+const SEVERITY: Record<string, number> = { critical: 1, high: 1, medium: 2, low: 3 };
+
+/** One packet's log fields (reused; filled by describe()). */
+interface Described {
+  ts: string;
+  eveTs: string;
+  verdict: string;
+  proto: string;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  icmpType: number;
+  icmpCode: number;
+}
+
+/** Formats and writes the suspicious-packets log. */
+export class PacketLog {
+  /** Lines logged. */
+  count = 0;
+  private readonly text: BufferedFileWriter | null;
+  private readonly jsonl: BufferedFileWriter | null;
+  private cacheSec = NaN;
+  private cachePrefix = "";
+  private readonly d: Described = {
+    ts: "",
+    eveTs: "",
+    verdict: "",
+    proto: "",
+    src: "",
+    dst: "",
+    sport: -1,
+    dport: -1,
+    icmpType: -1,
+    icmpCode: -1,
+  };
+
+  constructor(
+    opts: { textPath?: string | null; jsonlPath?: string | null },
+    private readonly ctx: ReportContext,
+  ) {
+    this.text = opts.textPath ? new BufferedFileWriter(opts.textPath) : null;
+    this.jsonl = opts.jsonlPath ? new BufferedFileWriter(opts.jsonlPath) : null;
+  }
+
+  /**
+   * Log one packet if its verdict is BLOCKED, ALERT or UNKNOWN (rank >= 1); ALLOWED and no-verdict
+   * packets cost one comparison. flow: the packet's flow (for community_id), or null.
+   */
+  log(
+    pkt: DecodedPacket,
+    tsSec: number,
+    tsNsec: number,
+    hasTs: boolean,
+    verdictRank: number,
+    ruleIndex: number,
+    frame: number,
+    fileIndex: number,
+    flow: FlowRecord | null,
+  ): void {
+    if (verdictRank < 1) return;
+    this.count++;
+    const d = this.describe(pkt, tsSec, tsNsec, hasTs, verdictRank);
+    const ruleId = this.ctx.rules.id(ruleIndex);
+    const reason = this.ctx.rules.reason(ruleIndex);
+    const file = this.ctx.files[fileIndex] ?? "";
+    if (this.text) this.text.write(textLine(d, ruleId, reason, frame, file) + "\n");
+    if (this.jsonl) {
+      const sev = SEVERITY[this.ctx.rules.severity(ruleIndex)] ?? 3;
+      this.jsonl.write(
+        eveLine(d, ruleIndex, ruleId, reason, sev, frame, file, flow ? flow.communityId : "") + "\n",
+      );
+    }
+  }
+
+  /** Flush and close both files. */
+  close(): void {
+    try {
+      this.text?.close();
+    } finally {
+      this.jsonl?.close();
+    }
+  }
+
+  private describe(
+    pkt: DecodedPacket,
+    tsSec: number,
+    tsNsec: number,
+    hasTs: boolean,
+    rank: number,
+  ): Described {
+    const d = this.d;
+    if (hasTs) {
+      if (tsSec !== this.cacheSec) {
+        this.cacheSec = tsSec;
+        const date = new Date(tsSec * 1000);
+        this.cachePrefix = Number.isNaN(date.getTime()) ? `@${tsSec}` : date.toISOString().slice(0, 19);
+      }
+      const us = String(Math.floor(tsNsec / 1000)).padStart(6, "0");
+      d.ts = `${this.cachePrefix}.${us}Z`;
+      d.eveTs = `${this.cachePrefix}.${us}+0000`;
+    } else {
+      d.ts = "-";
+      d.eveTs = "";
+    }
+    d.verdict = verdictName(rank);
+    d.proto = protoName(pkt.ipProto);
+    d.src = srcAddrString(pkt);
+    d.dst = dstAddrString(pkt);
+    const ports = (pkt.layers & (Layer.TCP | Layer.UDP)) !== 0 && pkt.srcPort >= 0;
+    d.sport = ports ? pkt.srcPort : -1;
+    d.dport = ports ? pkt.dstPort : -1;
+    d.icmpType = pkt.icmpType;
+    d.icmpCode = pkt.icmpCode;
+    return d;
+  }
+}
+
+function endpoint(addr: string, port: number): string {
+  if (port < 0) return addr;
+  return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+function textLine(d: Described, ruleId: string, reason: string, frame: number, file: string): string {
+  const icmp = d.icmpType >= 0 ? ` type=${d.icmpType} code=${d.icmpCode}` : "";
+  return (
+    `${d.ts} ${d.verdict} ${d.proto} ${endpoint(d.src, d.sport)} -> ${endpoint(d.dst, d.dport)}${icmp}` +
+    ` rule=${ruleId} reason=${JSON.stringify(reason)} frame=${frame} file=${JSON.stringify(file)}`
+  );
+}
+
+function eveLine(
+  d: Described,
+  ruleIndex: number,
+  ruleId: string,
+  reason: string,
+  severity: number,
+  frame: number,
+  file: string,
+  communityId: string,
+): string {
+  const ev: Record<string, unknown> = {
+    timestamp: d.eveTs || null,
+    event_type: d.verdict === "BLOCKED" ? "drop" : "alert",
+    src_ip: d.src,
+  };
+  if (d.sport >= 0) ev.src_port = d.sport;
+  ev.dest_ip = d.dst;
+  if (d.dport >= 0) ev.dest_port = d.dport;
+  ev.proto = d.proto;
+  if (d.icmpType >= 0) {
+    ev.icmp_type = d.icmpType;
+    ev.icmp_code = d.icmpCode;
+  }
+  if (communityId) ev.community_id = communityId;
+  ev.alert = {
+    action: d.verdict === "BLOCKED" ? "blocked" : "allowed",
+    signature_id: ruleIndex >= 0 ? ruleIndex + 1 : 0,
+    signature: reason,
+    severity,
+  };
+  ev.pfw = { verdict: d.verdict, rule_id: ruleId, frame, file };
+  return JSON.stringify(ev);
+}

@@ -1,0 +1,77 @@
+/**
+ * Buffered synchronous file writer for reports: text is encoded into one reusable 64 KiB Buffer and
+ * written with fs.writeSync when it fills (one syscall per batch, not per line). close() flushes.
+ * Writes are synchronous so a crash or exit after close() never loses lines, and ordering is exact.
+ */
+import fs from "node:fs";
+
+const DEFAULT_SIZE = 1 << 16;
+
+/** A file opened for writing with batched writes. */
+export class BufferedFileWriter {
+  /** Bytes written so far (flushed or buffered). */
+  bytes = 0;
+  private readonly buf: Buffer;
+  private pos = 0;
+  private fd: number;
+
+  /** Open (create/truncate) path for writing. Throws the fs error (with its code) if it cannot. */
+  constructor(
+    readonly path: string,
+    size = DEFAULT_SIZE,
+  ) {
+    this.buf = Buffer.allocUnsafe(size);
+    this.fd = fs.openSync(path, "w");
+  }
+
+  /** Queue text (UTF-8). */
+  write(text: string): void {
+    const n = Buffer.byteLength(text);
+    this.bytes += n;
+    if (this.pos + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) {
+        this.writeAll(Buffer.from(text));
+        return;
+      }
+    }
+    this.pos += this.buf.write(text, this.pos);
+  }
+
+  /** Queue raw bytes. */
+  writeBytes(bytes: Uint8Array): void {
+    this.bytes += bytes.length;
+    if (this.pos + bytes.length > this.buf.length) {
+      this.flush();
+      if (bytes.length > this.buf.length) {
+        this.writeAll(bytes);
+        return;
+      }
+    }
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Write what is buffered. */
+  flush(): void {
+    if (this.pos === 0 || this.fd < 0) return;
+    this.writeAll(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  /** Flush and close the file (idempotent). */
+  close(): void {
+    if (this.fd < 0) return;
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  private writeAll(data: Uint8Array): void {
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
+  }
+}

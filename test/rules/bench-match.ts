@@ -1,0 +1,98 @@
+/**
+ * Quick matcher benchmark (not a test): packets/s of compileRules().match() for rulesets of
+ * 10, 100, 1,000 and 10,000 generated rules, plus the shipped files. Run:
+ *   npx vite-node test/rules/bench-match.ts
+ * (Belongs in bench/ once the lead's bench runner exists.)
+ */
+import { DecodedPacket } from "../../src/decode/packet.js";
+import { formatIpv4 } from "../../src/rules/addr.js";
+import { compileRules } from "../../src/rules/compile.js";
+import { interpretRules } from "../../src/rules/interpret.js";
+import { loadRuleFile, parseRules } from "../../src/rules/load.js";
+import type { Ruleset } from "../../src/rules/types.js";
+
+let seed = 12345;
+function rnd(n: number): number {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return ((seed >>> 8) % n) >>> 0;
+}
+const rip = (): string => formatIpv4((((1 + rnd(223)) << 24) | rnd(1 << 24)) >>> 0);
+
+/** A blocklist-heavy generated ruleset: single IPs, /24s, ports, ranges, some direction rules. */
+function generate(n: number): Ruleset {
+  const rules: Record<string, unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = rnd(10);
+    const id = `g${i}`;
+    if (k < 4) rules.push({ id, action: "block", src: rip() });
+    else if (k < 6)
+      rules.push({ id, action: "alert", dst: `${rip().split(".").slice(0, 3).join(".")}.0/24` });
+    else if (k < 8) rules.push({ id, action: "block", proto: "tcp", dport: 1 + rnd(65000), dst: rip() });
+    else if (k < 9) {
+      const lo = rnd(60000);
+      rules.push({ id, action: "log", proto: "udp", sport: `${lo}-${lo + rnd(100)}`, src: rip() });
+    } else rules.push({ id, action: "block", direction: "in", proto: "tcp", dport: rnd(65536), src: rip() });
+  }
+  const res = parseRules({ version: 1, default: "allow", home_net: ["192.168.0.0/16"], rules }, "gen");
+  if (!res.ruleset) throw new Error(JSON.stringify(res.problems.slice(0, 3)));
+  return res.ruleset;
+}
+
+const PKTS = 4096;
+const packets: DecodedPacket[] = [];
+for (let i = 0; i < PKTS; i++) {
+  const p = new DecodedPacket();
+  const out = rnd(2) === 0;
+  const home = (0xc0a80100 | rnd(256)) >>> 0;
+  const remote = (((1 + rnd(223)) << 24) | rnd(1 << 24)) >>> 0;
+  if (rnd(10) === 0) {
+    p.ipVersion = 6;
+    p.src6a = 0x20010db8;
+    p.src6d = rnd(1000);
+    p.dst6a = 0x2a000000 | rnd(1 << 20);
+    p.dst6d = rnd(1000);
+  } else {
+    p.ipVersion = 4;
+    p.src4 = out ? home : remote;
+    p.dst4 = out ? remote : home;
+  }
+  const r = rnd(10);
+  p.ipProto = r < 7 ? 6 : r < 9 ? 17 : 1;
+  if (p.ipProto !== 1) {
+    p.srcPort = out ? 32768 + rnd(28000) : ([443, 80, 53, 22][rnd(4)] ?? 443);
+    p.dstPort = out ? ([443, 80, 53, 22][rnd(4)] ?? 443) : 32768 + rnd(28000);
+  }
+  packets.push(p);
+}
+
+function bench(name: string, rs: Ruleset): void {
+  const t0 = process.hrtime.bigint();
+  const c = compileRules(rs);
+  const compileMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  // Sanity: agree with the interpreter on the benchmark packets.
+  let hits = 0;
+  for (const p of packets) {
+    const a = c.match(p);
+    if (a !== interpretRules(rs, p)) throw new Error(`${name}: compiled != interpreted`);
+    if (a >= 0) hits++;
+  }
+  let sink = 0;
+  for (let i = 0; i < 2_000_000; i++) sink += c.match(packets[i & (PKTS - 1)] as DecodedPacket);
+  const N = 10_000_000;
+  const t1 = process.cpuUsage();
+  for (let i = 0; i < N; i++) sink += c.match(packets[i & (PKTS - 1)] as DecodedPacket);
+  const u = process.cpuUsage(t1);
+  const s = (u.user + u.system) / 1e6;
+  const mb = (c.stats.bytes / 1e6).toFixed(1);
+  console.log(
+    `${name.padEnd(26)} ${String(rs.rules.length).padStart(6)} rules  ${(N / s / 1e6).toFixed(1).padStart(5)} M packets/s  ` +
+      `${((s / N) * 1e9).toFixed(0).padStart(4)} ns/packet  compile ${compileMs.toFixed(0)} ms  ${mb} MB  ` +
+      `${c.stats.bitsets} bitsets  rule hits ${((hits / PKTS) * 100).toFixed(0)}%  (${sink & 1})`,
+  );
+}
+
+const legacy = loadRuleFile("rules/legacy-example.json").ruleset;
+const def = loadRuleFile("rules/default.json").ruleset;
+if (legacy) bench("legacy-example.json", legacy);
+if (def) bench("default.json", def);
+for (const n of [10, 100, 1000, 10_000]) bench(`generated`, generate(n));

@@ -1,0 +1,208 @@
+/** Property: the compiled matcher returns exactly what the reference interpreter returns. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DecodedPacket } from "../../src/decode/packet.js";
+import { formatIpv4, formatIpv6 } from "../../src/rules/addr.js";
+import { compileRules } from "../../src/rules/compile.js";
+import { interpretRules } from "../../src/rules/interpret.js";
+import type { Action, Cidr, Direction, PortRange, Rule, Ruleset } from "../../src/rules/types.js";
+import { cidr } from "./helpers.js";
+
+// Addresses cluster around a few bases so that rules and packets actually meet.
+const V4_BASES = [0x0a000001, 0x0a000105, 0xc0a80101, 0xc0a801ff, 0x08080808, 0, 0xffffffff];
+const V6_BASES: [number, number, number, number][] = [
+  [0x20010db8, 0, 0, 1],
+  [0x20010db8, 1, 0, 5],
+  [0xfe800000, 0, 0, 1],
+  [0, 0, 0, 1],
+  [0x20010db8, 0, 0xffff0000, 0xffffffff],
+];
+const PORTS = [0, 1, 22, 23, 53, 80, 443, 1024, 8080, 65534, 65535];
+const PROTOS = [0, 1, 6, 17, 47, 58, 255];
+
+const v4Addr = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...V4_BASES), fc.integer({ min: 0, max: 255 }))
+      .map(([b, x]) => (b ^ x) >>> 0),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffffffff }) },
+);
+const v6Addr = fc
+  .tuple(fc.constantFrom(...V6_BASES), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 3 }))
+  .map(([b, x, wi]) => b.map((w, i) => (i === wi ? (w ^ x) >>> 0 : w)) as [number, number, number, number]);
+
+function mask(bits: number): number {
+  return bits <= 0 ? 0 : bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+}
+
+const v4Cidr: fc.Arbitrary<Cidr> = fc
+  .tuple(v4Addr, fc.oneof(fc.integer({ min: 0, max: 32 }), fc.constantFrom(32, 24, 8, 4, 1)))
+  .map(([a, p]) => cidr(`${formatIpv4((a & mask(p)) >>> 0)}/${p}`));
+const v6Cidr: fc.Arbitrary<Cidr> = fc
+  .tuple(v6Addr, fc.oneof(fc.integer({ min: 0, max: 128 }), fc.constantFrom(128, 64, 32, 8, 1)))
+  .map(([w, p]) => {
+    const net = w.map((x, i) => (x & mask(p - 32 * i)) >>> 0) as [number, number, number, number];
+    return cidr(`${formatIpv6(net)}/${p}`);
+  });
+const anyCidr = fc.oneof({ weight: 2, arbitrary: v4Cidr }, { weight: 1, arbitrary: v6Cidr });
+
+const port = fc.oneof(fc.constantFrom(...PORTS), fc.integer({ min: 0, max: 65535 }));
+const portRange: fc.Arbitrary<PortRange> = fc
+  .tuple(port, fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 70000 })))
+  .map(([lo, w]) => ({ lo, hi: Math.min(65535, lo + w) }));
+
+/** A match field present in about one rule of four (so that random packets do match rules). */
+function sometimes<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  return fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+}
+
+const rule: fc.Arbitrary<Omit<Rule, "id" | "path">> = fc
+  .record({
+    action: fc.constantFrom<Action>("allow", "block", "alert", "log"),
+    src: sometimes(fc.array(anyCidr, { minLength: 1, maxLength: 3 })),
+    dst: sometimes(fc.array(anyCidr, { minLength: 1, maxLength: 3 })),
+    sport: sometimes(fc.array(portRange, { minLength: 1, maxLength: 3 })),
+    dport: sometimes(fc.array(portRange, { minLength: 1, maxLength: 3 })),
+    port: sometimes(fc.array(portRange, { minLength: 1, maxLength: 3 })),
+    proto: sometimes(fc.array(fc.constantFrom(...PROTOS), { minLength: 1, maxLength: 3 })),
+    direction: fc.constantFrom<Direction>("any", "any", "in", "out"),
+    severity: fc.constant("low" as const),
+    reason: fc.constant("r"),
+  })
+  .map((r) => {
+    const out: Omit<Rule, "id" | "path"> = {
+      action: r.action,
+      direction: r.direction,
+      severity: r.severity,
+      reason: r.reason,
+    };
+    if (r.src) out.src = r.src;
+    if (r.dst) out.dst = r.dst;
+    if (r.sport) out.sport = r.sport;
+    if (r.dport) out.dport = r.dport;
+    if (r.port) out.port = r.port;
+    if (r.proto) out.proto = r.proto;
+    return out;
+  });
+
+const ruleset = (min: number, max: number): fc.Arbitrary<Ruleset> =>
+  fc
+    .record({
+      rules: fc.array(rule, { minLength: min, maxLength: max }),
+      defaultAction: fc.constantFrom<Action>("allow", "block", "alert", "log"),
+      ipVersions: fc.constantFrom<(4 | 6)[]>([4], [6], [4, 6]),
+      homeNet: fc.array(anyCidr, { maxLength: 3 }),
+    })
+    .map((r) => ({
+      format: "native" as const,
+      defaultReason: "d",
+      ...r,
+      rules: r.rules.map((x, i) => ({ ...x, id: `r${i}`, path: `rules[${i}]` })),
+    }));
+
+interface PacketFields {
+  ipVersion: number;
+  s4: number;
+  d4: number;
+  s6: [number, number, number, number];
+  d6: [number, number, number, number];
+  proto: number;
+  sp: number;
+  dp: number;
+}
+const packet: fc.Arbitrary<PacketFields> = fc.record({
+  ipVersion: fc.constantFrom(4, 4, 6, 6, 0),
+  s4: v4Addr,
+  d4: v4Addr,
+  s6: v6Addr,
+  d6: v6Addr,
+  proto: fc.oneof(fc.constantFrom(6, 6, 17, 17, 1, 58, 47, -1), fc.integer({ min: 0, max: 255 })),
+  sp: fc.oneof(fc.constant(-1), port),
+  dp: fc.oneof(fc.constant(-1), port),
+});
+
+function toPacket(f: PacketFields, p: DecodedPacket): DecodedPacket {
+  p.ipVersion = f.ipVersion;
+  p.src4 = f.s4;
+  p.dst4 = f.d4;
+  [p.src6a, p.src6b, p.src6c, p.src6d] = f.s6;
+  [p.dst6a, p.dst6b, p.dst6c, p.dst6d] = f.d6;
+  p.ipProto = f.ipVersion === 0 ? -1 : f.proto;
+  p.srcPort = f.sp;
+  p.dstPort = f.dp;
+  return p;
+}
+
+function check(min: number, max: number, runs: number): void {
+  fc.assert(
+    fc.property(
+      ruleset(min, max),
+      fc.array(anyCidr, { maxLength: 2 }),
+      fc.array(packet, { minLength: 1, maxLength: 60 }),
+      (rs, extraHome, packets) => {
+        const c = compileRules(rs, { homeNet: extraHome, strategy: "auto-always" });
+        const dense = compileRules(rs, { homeNet: extraHome, strategy: "dense" });
+        const sparse = compileRules(rs, { homeNet: extraHome, strategy: "sparse" });
+        const p = new DecodedPacket();
+        for (const f of packets) {
+          toPacket(f, p);
+          const want = interpretRules(rs, p, extraHome);
+          expect(c.match(p)).toBe(want);
+          expect(dense.match(p)).toBe(want);
+          expect(sparse.match(p)).toBe(want);
+        }
+        // Packets made from the rules' own values, so that most rules are hit somewhere.
+        for (const r of rs.rules) {
+          const base = packets[0] as PacketFields;
+          const s = r.src?.[0];
+          const d = r.dst?.[0];
+          const f: PacketFields = {
+            ...base,
+            ipVersion: s?.version ?? d?.version ?? base.ipVersion,
+            s4: s?.version === 4 ? s.v4 : base.s4,
+            d4: d?.version === 4 ? d.v4 : base.d4,
+            s6: s?.version === 6 ? s.v6 : base.s6,
+            d6: d?.version === 6 ? d.v6 : base.d6,
+            proto: r.proto?.[0] ?? base.proto,
+            sp: r.sport?.[0]?.hi ?? r.port?.[0]?.lo ?? base.sp,
+            dp: r.dport?.[0]?.lo ?? base.dp,
+          };
+          toPacket(f, p);
+          const want = interpretRules(rs, p, extraHome);
+          expect(c.match(p)).toBe(want);
+          expect(dense.match(p)).toBe(want);
+          expect(sparse.match(p)).toBe(want);
+        }
+      },
+    ),
+    { numRuns: runs },
+  );
+}
+
+describe("compiled matcher == reference interpreter", () => {
+  it("agrees on random rulesets of 1-50 rules and random packets", () => {
+    check(1, 50, 250);
+  });
+  it("agrees on larger rulesets (many bitset words)", () => {
+    check(60, 300, 25);
+  });
+  it("really matches rules (the generated cases are not all default)", () => {
+    // Guard against a vacuous property: count how often a rule (not the default) decides.
+    let hits = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(ruleset(1, 50), fc.array(packet, { minLength: 20, maxLength: 20 }), (rs, packets) => {
+        const c = compileRules(rs);
+        const p = new DecodedPacket();
+        for (const f of packets) {
+          total++;
+          if (c.match(toPacket(f, p)) >= 0) hits++;
+        }
+      }),
+      { numRuns: 100 },
+    );
+    expect(hits / total).toBeGreaterThan(0.1);
+  });
+});
