@@ -14,6 +14,14 @@
  *          backend with --immediate-mode)  --repeat K (1)  --buffer-kib K (pfw kernel buffer, 32768)
  *          --work N (extra per-packet work in the pfw sink: N hash rounds; models a busy consumer)
  * Needs root, iproute2 and tcpdump. Internal modes: --sender, --capture-child.
+ *
+ * Measured here (2 shared cores, 300,000 x 60 B frames; reference tcpdump captured 100 % in every run):
+ *   rate 60k/s:  native 100 %, 0 drops, latency avg 15 / max 86 ms | tcpdump 100 %, max 253 ms
+ *                tcpdump-imm 98.6 % (4,074 drops, all counted)     | cap 99.5 %, 1,589 lost SILENTLY
+ *   rate 121k/s: native 100 % | tcpdump (91k/s) 100 % | tcpdump-imm 97 % counted | cap 98.7 % silent
+ *   overload (--buffer-kib 1024 --work 2000, 100k/s): native 73 %, tcpdump 61 %, every loss in kdrops;
+ *                cap 28 % with 217,159 lost silently.
+ * => default: native when built, else tcpdump; never cap (src/capture/live.ts defaultBackend()).
  */
 import dgram from "node:dgram";
 import { fileURLToPath } from "node:url";

@@ -134,7 +134,7 @@ export class CaptureParser {
   private skipBlockLen = 0;
 
   private dvSrc: Uint8Array = EMPTY;
-  private dv = new DataView(EMPTY.buffer);
+  private dv: DataView = new DataView(new ArrayBuffer(0));
   private readonly linktypeList: number[] = [];
   private readonly linktypeSeen = new Uint8Array(65536);
 

@@ -28,7 +28,9 @@ program
 
 program
   .command("packets")
-  .description("print one line per frame (like tshark -T fields): frame, ts, len, caplen, addresses, ports, ...")
+  .description(
+    "print one line per frame (like tshark -T fields): frame, ts, len, caplen, addresses, ports, ...",
+  )
   .argument("<file...>", "pcap / pcapng capture files (gzip allowed)")
   .addOption(new Option("--csv", "CSV with a header line instead of tab-separated columns"))
   .action(async (files: string[], opts: { csv?: boolean }) => {

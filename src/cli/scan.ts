@@ -25,9 +25,14 @@ export function registerScanCommand(program: Command): void {
     )
     .argument("<file...>", "capture files or folders")
     .option("-r, --rules <file>", "rule file, legacy allow/block or native (default: rules/default.json)")
-    .option("--home-net <cidrs>", "comma-separated home networks for rule directions, e.g. 192.168.1.0/24,fd00::/8")
+    .option(
+      "--home-net <cidrs>",
+      "comma-separated home networks for rule directions, e.g. 192.168.1.0/24,fd00::/8",
+    )
     .addOption(
-      new Option("-f, --format <format>", "what to print on stdout").choices(["table", "csv", "json"]).default("table"),
+      new Option("-f, --format <format>", "what to print on stdout")
+        .choices(["table", "csv", "json"])
+        .default("table"),
     )
     .option("-o, --out <path>", "flagged-flow CSV report path (default: reports/<capture>-<time>.csv)")
     .option("--all-flows", "report every flow, not only flagged ones")

@@ -76,6 +76,8 @@ export const enum DecodeEvent {
   LINK_PROTO_UNSUPPORTED,
   /** 802.11 data frame with the Protected bit set: the payload is encrypted and cannot be decoded. */
   WLAN_PROTECTED,
+  /** IPv6 hop-by-hop or destination option runs past the end of the IP payload. */
+  IPV6_OPT_INVALID,
 }
 
 /** Stable names of DecodeEvent codes, for reports and the `event` column. */
@@ -116,4 +118,5 @@ export const DECODE_EVENT_NAMES: readonly string[] = [
   "EMPTY_FRAME",
   "LINK_PROTO_UNSUPPORTED",
   "WLAN_PROTECTED",
+  "IPV6_OPT_INVALID",
 ];

@@ -2,6 +2,8 @@
  * IPv6 (RFC 8200 sections 3 and 4). Hot path, allocation-free, never throws, reads only inside [off, end).
  * Extension headers hop-by-hop (0), routing (43), fragment (44), destination options (60) and
  * AH (51, RFC 4302) are walked, at most IPV6_MAX_EXTHDRS of them; 59 means no next header.
+ * Hop-by-hop and destination options must each end inside the IP payload (else
+ * IPV6_OPT_INVALID and, as in Wireshark, which reports a malformed packet, nothing after it).
  * The IP end is min(off + 40 + payload length, captured end); a payload length of 0 leaves no
  * payload (as in Wireshark 4.0, which shows no transport then). A non-first fragment carries no ports.
  * A header cut short after the source address (24 bytes) still fills ipVersion, ipProto (the
@@ -33,6 +35,7 @@ const NH_AH = 51;
 const NH_NONE = 59;
 const NH_DSTOPTS = 60;
 const FRAG_HDR_LEN = 8;
+const OPT_PAD1 = 0;
 
 /** Decode the IPv6 header at off, its extension headers and the transport header after them. */
 export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: DecodedPacket): void {
@@ -105,6 +108,11 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Decod
       return;
     }
     const next = u8(buf, p);
+    if ((nh === NH_HOPOPTS || nh === NH_DSTOPTS) && !optionsFit(buf, p + 2, p + hlen, ipEnd)) {
+      // Wireshark reports the packet as malformed there and decodes nothing after it.
+      pkt.setEvent(DecodeEvent.IPV6_OPT_INVALID, p);
+      return;
+    }
     if (nh === NH_FRAGMENT) {
       // RFC 8200 4.5: offset in 8-octet units in the top 13 bits, M flag in bit 0.
       const fo = u16be(buf, p + 2);
@@ -123,4 +131,21 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Decod
     nh = next;
     pkt.ipProto = nh;
   }
+}
+
+/**
+ * RFC 8200 4.2: walk the TLV options in [i, hdrEnd) (Pad1 is a lone byte). As in Wireshark, an
+ * option may spill past its header, but not past the IP payload (ipEnd): that is malformed.
+ */
+function optionsFit(buf: Uint8Array, i: number, hdrEnd: number, ipEnd: number): boolean {
+  while (i < hdrEnd) {
+    if (u8(buf, i) === OPT_PAD1) {
+      i++;
+      continue;
+    }
+    if (i + 2 > ipEnd) return false;
+    i += 2 + u8(buf, i + 1);
+    if (i > ipEnd) return false;
+  }
+  return true;
 }

@@ -127,7 +127,7 @@ export function requirePrivileged(what: string): void {
   if (!isPrivileged()) {
     throw new EnforceError(
       "NOT_ROOT",
-      `pfw enforce ${what} needs root (or CAP_NET_ADMIN): run it with sudo.`,
+      `changing or reading the firewall needs root (or CAP_NET_ADMIN): run ${what} with sudo.`,
     );
   }
 }

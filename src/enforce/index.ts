@@ -6,14 +6,21 @@
 import type { Cidr, Ruleset } from "../rules/types.js";
 import { parseCidrDetailed } from "../rules/addr.js";
 import { EnforceError } from "./errors.js";
-import type { ToolOptions } from "./exec.js";
-import { applyNft, buildNftScript, flushNft, statusNft } from "./nft.js";
+import { requirePrivileged, type ToolOptions } from "./exec.js";
+import {
+  applyNft,
+  buildNftScript,
+  flushNft,
+  listDynamicBlocks,
+  statusNft,
+  type DynamicBlock,
+} from "./nft.js";
 import { applyIptables, buildIptablesScripts, flushIptables, statusIptables } from "./iptables.js";
 import { buildPlan } from "./plan.js";
 import type { EnforceStatus } from "./status.js";
 
 export { EnforceError } from "./errors.js";
-export { addDynamicBlock, applyNft, buildNftScript, flushNft, statusNft } from "./nft.js";
+export { addDynamicBlock, applyNft, buildNftScript, flushNft, listDynamicBlocks, statusNft } from "./nft.js";
 export { applyIptables, buildIptablesScripts, flushIptables, statusIptables } from "./iptables.js";
 export { formatStatus, type EnforceStatus } from "./status.js";
 
@@ -29,6 +36,8 @@ export interface ApplyOptions extends ToolOptions {
   sshPorts?: number[];
   /** nft only: create the dynamic-block sets (default true). */
   dynamicSet?: boolean;
+  /** nft only: carry the current dynamic blocks into the new table (default true; a reload keeps them). */
+  keepDynamicBlocks?: boolean;
 }
 
 /** What apply did (or, with dryRun, would do). */
@@ -66,8 +75,13 @@ export async function enforceApply(ruleset: Ruleset, opts: ApplyOptions): Promis
   const plan = buildPlan(ruleset, planOpts);
   const enforcedRules = new Set(plan.rules.map((r) => r.index)).size;
   const tool: ToolOptions = opts.netns !== undefined ? { netns: opts.netns } : {};
+  if (!opts.dryRun) requirePrivileged("pfw enforce apply");
   if (opts.backend === "nft") {
-    const script = buildNftScript(ruleset, { ...planOpts, dynamicSet: opts.dynamicSet ?? true });
+    const dynamicSet = opts.dynamicSet ?? true;
+    let dynamicBlocks: DynamicBlock[] = [];
+    if (!opts.dryRun && dynamicSet && (opts.keepDynamicBlocks ?? true))
+      dynamicBlocks = await listDynamicBlocks(tool);
+    const script = buildNftScript(ruleset, { ...planOpts, dynamicSet, dynamicBlocks });
     if (!opts.dryRun) await applyNft(script, tool);
     return { script, enforcedRules, notes: plan.notes };
   }

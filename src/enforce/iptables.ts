@@ -189,7 +189,7 @@ export async function applyIptables(
   ruleset: Ruleset,
   opts: PlanOptions & ToolOptions,
 ): Promise<{ v4: string; v6: string }> {
-  requirePrivileged("apply");
+  requirePrivileged("pfw enforce apply");
   const plan = buildPlan(ruleset, opts);
   const v4 = renderIptablesPlan(plan, 4, parseIptState(await readSave(4, false, opts)));
   const v6 = renderIptablesPlan(plan, 6, parseIptState(await readSave(6, false, opts)));
@@ -205,7 +205,7 @@ export async function applyIptablesScripts(
   scripts: { v4: string; v6: string },
   opts: ToolOptions = {},
 ): Promise<void> {
-  requirePrivileged("apply");
+  requirePrivileged("pfw enforce apply");
   const byFamily = { 4: scripts.v4, 6: scripts.v6 };
   for (const f of [4, 6] as const) {
     const res = await runTool(TOOLS[f].restore, ["--noflush", "--test"], byFamily[f], opts);
@@ -232,7 +232,7 @@ export async function applyIptablesScripts(
 
 /** Remove pfw's chains and jumps (only them) in both families. Resolves true if anything was removed. */
 export async function flushIptables(opts: ToolOptions = {}): Promise<boolean> {
-  requirePrivileged("flush");
+  requirePrivileged("pfw enforce flush");
   let removed = false;
   for (const f of [4, 6] as const) {
     const state = parseIptState(await readSave(f, false, opts));
@@ -277,7 +277,7 @@ export function parseIptCounters(save: string, family: 4 | 6): KernelRule[] {
 
 /** Read pfw's chains with their counters (summed per rule over both families and all expansions). */
 export async function statusIptables(opts: ToolOptions = {}): Promise<EnforceStatus> {
-  requirePrivileged("status");
+  requirePrivileged("pfw enforce status");
   const kernel: KernelRule[] = [];
   let installed = false;
   for (const f of [4, 6] as const) {

@@ -37,6 +37,14 @@ import { summarizeCounters, type EnforceStatus, type KernelRule } from "./status
 export interface NftOptions extends PlanOptions {
   /** Add blocklist4/blocklist6 timeout sets and their drop rules (default true). */
   dynamicSet?: boolean;
+  /** Dynamic blocks to carry over into the new table (see listDynamicBlocks), so a re-apply keeps them. */
+  dynamicBlocks?: DynamicBlock[];
+}
+
+/** One dynamic block: an address and the seconds it stays blocked. */
+export interface DynamicBlock {
+  addr: string;
+  timeoutSec: number;
 }
 
 /** Options of the nft runners. */
@@ -116,11 +124,16 @@ function renderRule(plan: Plan, r: PlanRule, sets: Map<string, { type: string; e
 /** Generate the complete nft script for a ruleset (apply with `nft -f -`). */
 export function buildNftScript(ruleset: Ruleset, opts: NftOptions): string {
   const plan = buildPlan(ruleset, opts);
-  return renderNftPlan(plan, opts.dynamicSet ?? true);
+  return renderNftPlan(plan, opts.dynamicSet ?? true, opts.dynamicBlocks ?? []);
 }
 
 /** Render a plan (see buildNftScript). */
-export function renderNftPlan(plan: Plan, dynamicSet: boolean): string {
+export function renderNftPlan(plan: Plan, dynamicSet: boolean, dynamicBlocks: DynamicBlock[] = []): string {
+  const carried: Record<4 | 6, string[]> = { 4: [], 6: [] };
+  for (const b of dynamicBlocks) {
+    const d = checkDynamicBlock(b.addr, b.timeoutSec);
+    carried[d.family].push(`${d.text} timeout ${b.timeoutSec}s`);
+  }
   const sets = new Map<string, { type: string; elems: string[] }>();
   const chains: Record<Hook, string[]> = { input: [], output: [] };
   if (plan.sshGuard) {
@@ -155,8 +168,8 @@ export function renderNftPlan(plan: Plan, dynamicSet: boolean): string {
   if (plan.home4.length > 0) s += setDecl("home4", "ipv4_addr", "interval", cidrTexts(plan.home4));
   if (plan.home6.length > 0) s += setDecl("home6", "ipv6_addr", "interval", cidrTexts(plan.home6));
   if (dynamicSet) {
-    s += setDecl("blocklist4", "ipv4_addr", "timeout", []);
-    s += setDecl("blocklist6", "ipv6_addr", "timeout", []);
+    s += setDecl("blocklist4", "ipv4_addr", "timeout", carried[4]);
+    s += setDecl("blocklist6", "ipv6_addr", "timeout", carried[6]);
   }
   for (const [name, d] of sets) s += setDecl(name, d.type, "interval", d.elems);
   for (const hook of ["input", "output"] as const) {
@@ -178,7 +191,7 @@ function firstError(stderr: string): string {
  * has then applied nothing, so the previous pfw table (or its absence) is untouched.
  */
 export async function applyNft(script: string, opts: NftRunOptions = {}): Promise<void> {
-  requirePrivileged("apply");
+  requirePrivileged("pfw enforce apply");
   const res = await runTool(opts.nftPath ?? "nft", ["-f", "-"], script, opts);
   if (res.code !== 0) {
     throw new EnforceError(
@@ -191,7 +204,7 @@ export async function applyNft(script: string, opts: NftRunOptions = {}): Promis
 
 /** Remove pfw's table (and only it). Resolves true if a table was removed, false if there was none. */
 export async function flushNft(opts: NftRunOptions = {}): Promise<boolean> {
-  requirePrivileged("flush");
+  requirePrivileged("pfw enforce flush");
   const nft = opts.nftPath ?? "nft";
   const had = (await runTool(nft, ["list", "table", "inet", NFT_TABLE], null, opts)).code === 0;
   // add-then-delete never fails on a missing table and removes it in one transaction.
@@ -251,7 +264,7 @@ export function parseNftStatus(json: string): EnforceStatus {
 
 /** Read what pfw has installed: rules with counters (summed per rule id) and set sizes. */
 export async function statusNft(opts: NftRunOptions = {}): Promise<EnforceStatus> {
-  requirePrivileged("status");
+  requirePrivileged("pfw enforce status");
   const res = await runTool(opts.nftPath ?? "nft", ["-j", "list", "table", "inet", NFT_TABLE], null, opts);
   if (res.code !== 0) {
     if (/No such file or directory/.test(res.stderr))
@@ -272,6 +285,54 @@ export async function statusNft(opts: NftRunOptions = {}): Promise<EnforceStatus
 /** Largest timeout accepted for a dynamic block (30 days). */
 export const MAX_DYNAMIC_TIMEOUT_SEC = 30 * 24 * 3600;
 
+/** Validate a dynamic block; returns the address re-formatted from its numbers, and its family. */
+function checkDynamicBlock(addr: string, timeoutSec: number): { text: string; family: 4 | 6 } {
+  let r: { text: string; family: 4 | 6 };
+  const v6 = isIPv6(addr) ? parseIpv6(addr) : null;
+  if (isIPv4(addr) && parseIpv4(addr) >= 0) r = { text: formatIpv4(parseIpv4(addr)), family: 4 };
+  else if (v6 !== null) r = { text: formatIpv6(v6), family: 6 };
+  else throw new EnforceError("BAD_ARGUMENT", `${JSON.stringify(addr)} is not an IPv4 or IPv6 address.`);
+  if (!Number.isInteger(timeoutSec) || timeoutSec < 1 || timeoutSec > MAX_DYNAMIC_TIMEOUT_SEC) {
+    throw new EnforceError("BAD_ARGUMENT", `the block timeout must be 1-${MAX_DYNAMIC_TIMEOUT_SEC} seconds.`);
+  }
+  return r;
+}
+
+/**
+ * The dynamic blocks currently in pfw's table with their remaining seconds (empty if there is
+ * no table). Pass them as `dynamicBlocks` when re-applying so a rules reload keeps them.
+ */
+export async function listDynamicBlocks(opts: NftRunOptions = {}): Promise<DynamicBlock[]> {
+  requirePrivileged("pfw enforce status");
+  const res = await runTool(opts.nftPath ?? "nft", ["-j", "list", "table", "inet", NFT_TABLE], null, opts);
+  if (res.code !== 0) {
+    if (/No such file or directory/.test(res.stderr)) return [];
+    throw new EnforceError(
+      "STATUS_FAILED",
+      `nft could not list table inet ${NFT_TABLE}: ${firstError(res.stderr)}.`,
+      res.stderr,
+    );
+  }
+  return parseDynamicBlocks(res.stdout);
+}
+
+/** Dynamic blocks from `nft -j list table inet pfw` output (exported for tests). */
+export function parseDynamicBlocks(json: string): DynamicBlock[] {
+  const out: DynamicBlock[] = [];
+  const doc = JSON.parse(json) as { nftables?: Record<string, unknown>[] };
+  for (const item of doc.nftables ?? []) {
+    const set = item.set as NftJsonSet | undefined;
+    if (set?.name !== "blocklist4" && set?.name !== "blocklist6") continue;
+    for (const e of set.elem ?? []) {
+      const el = (e as { elem?: { val?: unknown; expires?: unknown } }).elem;
+      if (typeof el?.val !== "string" || typeof el.expires !== "number") continue;
+      const left = Math.ceil(el.expires);
+      if (left >= 1) out.push({ addr: el.val, timeoutSec: Math.min(left, MAX_DYNAMIC_TIMEOUT_SEC) });
+    }
+  }
+  return out;
+}
+
 /**
  * Block one address for `timeoutSec` seconds (kernel-side timeout) by adding it to blocklist4 /
  * blocklist6 (the table must have been applied with dynamicSet). The address is validated and
@@ -282,21 +343,9 @@ export async function addDynamicBlock(
   timeoutSec: number,
   opts: NftRunOptions = {},
 ): Promise<void> {
-  requirePrivileged("dynamic block");
-  let text: string;
-  let set: string;
-  if (isIPv4(addr) && parseIpv4(addr) >= 0) {
-    text = formatIpv4(parseIpv4(addr));
-    set = "blocklist4";
-  } else if (isIPv6(addr) && parseIpv6(addr) !== null) {
-    text = formatIpv6(parseIpv6(addr) ?? [0, 0, 0, 0]);
-    set = "blocklist6";
-  } else {
-    throw new EnforceError("BAD_ARGUMENT", `${JSON.stringify(addr)} is not an IPv4 or IPv6 address.`);
-  }
-  if (!Number.isInteger(timeoutSec) || timeoutSec < 1 || timeoutSec > MAX_DYNAMIC_TIMEOUT_SEC) {
-    throw new EnforceError("BAD_ARGUMENT", `the block timeout must be 1-${MAX_DYNAMIC_TIMEOUT_SEC} seconds.`);
-  }
+  requirePrivileged("pfw live --enforce");
+  const { text, family } = checkDynamicBlock(addr, timeoutSec);
+  const set = `blocklist${family}`;
   const args = ["add", "element", "inet", NFT_TABLE, set, "{", text, "timeout", `${timeoutSec}s`, "}"];
   const res = await runTool(opts.nftPath ?? "nft", args, null, opts);
   if (res.code !== 0) {

@@ -1,7 +1,8 @@
 /**
  * Flagged-flow CSV (csv-stringify), streamed: each flow is written as it leaves the flow table, so
  * memory does not grow with the number of flows. Header: FLOW_COLUMNS (Zeek conn.log names + pfw's).
- * Only flagged flows (BLOCKED / ALERT / UNKNOWN) unless allFlows.
+ * Only flagged flows (BLOCKED / ALERT / UNKNOWN) unless allFlows. Rows are stringified in batches of
+ * CSV_BATCH (csv-stringify's sync API has a per-call setup cost), so at most CSV_BATCH rows are held.
  */
 import { stringify } from "csv-stringify/sync";
 import type { FlowRecord } from "../flows/table.js";
@@ -23,11 +24,15 @@ export interface FlowCsvOptions {
   allFlows?: boolean;
 }
 
+/** Rows stringified per csv-stringify call. */
+export const CSV_BATCH = 256;
+
 /** Streams flow rows to a CSV file. */
 export class FlowCsvWriter {
   /** Rows written (header excluded). */
   rows = 0;
   private readonly out: BufferedFileWriter;
+  private pending: string[][] = [];
 
   constructor(
     path: string,
@@ -41,18 +46,29 @@ export class FlowCsvWriter {
   /** Consider one flow (call from the flow table's onEvict). Returns true when written. */
   addFlow(f: FlowRecord): boolean {
     if (!this.opts.allFlows && !isFlagged(f.verdict)) return false;
-    this.out.write(csvLine(flowRow(f, this.ctx)));
-    this.rows++;
+    this.addRow(flowRow(f, this.ctx));
     return true;
   }
 
   /** Write an already-built row (no filtering). */
   addRow(row: FlowRow): void {
-    this.out.write(csvLine(row));
+    this.pending.push(rowCells(row));
     this.rows++;
+    if (this.pending.length >= CSV_BATCH) this.flushRows();
   }
 
+  /** Flush pending rows and close the file. */
   close(): void {
-    this.out.close();
+    try {
+      this.flushRows();
+    } finally {
+      this.out.close();
+    }
+  }
+
+  private flushRows(): void {
+    if (this.pending.length === 0) return;
+    this.out.write(stringify(this.pending));
+    this.pending = [];
   }
 }

@@ -64,6 +64,26 @@ interface Described {
   icmpCode: number;
 }
 
+/**
+ * The log's text line for one packet, without writing it (the live console prints the same lines).
+ * Not for the hot path of ALLOWED packets: it builds text.
+ */
+export function formatPacketLine(
+  pkt: DecodedPacket,
+  tsSec: number,
+  tsNsec: number,
+  hasTs: boolean,
+  verdictRank: number,
+  ruleId: string,
+  reason: string,
+  frame: number,
+  file: string,
+): string {
+  consoleLog ??= new PacketLog({}, { files: [], rules: { id: () => "", reason: () => "", severity: () => "" } });
+  return consoleLog.lineFor(pkt, tsSec, tsNsec, hasTs, verdictRank, ruleId, reason, frame, file);
+}
+let consoleLog: PacketLog | null = null;
+
 /** Formats and writes the suspicious-packets log. */
 export class PacketLog {
   /** Lines logged. */
@@ -121,6 +141,21 @@ export class PacketLog {
         eveLine(d, ruleIndex, ruleId, reason, sev, frame, file, flow ? flow.communityId : "") + "\n",
       );
     }
+  }
+
+  /** The text line of one packet (any verdict), without writing it. */
+  lineFor(
+    pkt: DecodedPacket,
+    tsSec: number,
+    tsNsec: number,
+    hasTs: boolean,
+    verdictRank: number,
+    ruleId: string,
+    reason: string,
+    frame: number,
+    file: string,
+  ): string {
+    return textLine(this.describe(pkt, tsSec, tsNsec, hasTs, verdictRank), ruleId, reason, frame, file);
   }
 
   /** Flush and close both files. */

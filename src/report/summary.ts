@@ -30,6 +30,9 @@ export interface SummaryJson {
   flow_verdicts: Record<Verdict, number>;
   decode_events: Record<string, number>;
   errors: SummaryError[];
+  /** pfw live only: packets captured and the kernel's drop count (-1: the backend cannot know). */
+  captured?: number;
+  kernel_drops?: number;
 }
 
 /** Counters of one scan / live session. */
@@ -46,6 +49,8 @@ export class Summary {
   /** Packets per first decode event code. */
   readonly decodeEvents = new Float64Array(256);
   readonly errors: SummaryError[] = [];
+  /** Live capture counters (pfw live only): merged into the JSON summary as "captured" and "kernel_drops". */
+  live?: { captured: number; kernel_drops: number };
   /** Earliest / latest packet time seen (whole seconds and nanoseconds); NaN before the first. */
   firstSec = NaN;
   firstNsec = 0;
@@ -132,6 +137,7 @@ export class Summary {
       flow_verdicts: byVerdict(this.flowVerdicts),
       decode_events: this.decodeEventCounts(),
       errors: this.errors.slice(),
+      ...(this.live ? { captured: this.live.captured, kernel_drops: this.live.kernel_drops } : {}),
     };
   }
 

@@ -30,8 +30,8 @@ export class FlaggedFlowTable {
     readonly maxRows = 50,
   ) {}
 
-  /** Consider one flow (from onEvict); non-flagged flows are ignored. */
-  addFlow(f: FlowRecord): void {
+  /** Consider one flow (from onEvict); non-flagged flows are ignored. row: the flow's row if already built. */
+  addFlow(f: FlowRecord, row?: FlowRow): void {
     const rank = f.verdict;
     if (!isFlagged(rank)) return;
     this.flagged++;
@@ -42,7 +42,7 @@ export class FlaggedFlowTable {
       const last = top[top.length - 1]!;
       if (!before(rank, bytes, seq, last)) return;
     }
-    const item: Ranked = { rank, bytes, seq, row: flowRow(f, this.ctx) };
+    const item: Ranked = { rank, bytes, seq, row: row ?? flowRow(f, this.ctx) };
     let i = top.length;
     while (i > 0 && before(rank, bytes, seq, top[i - 1]!)) i--;
     top.splice(i, 0, item);

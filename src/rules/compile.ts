@@ -151,11 +151,29 @@ function bitOf(words: readonly number[], i: number): number {
   return ((words[i >>> 5] ?? 0) >>> (31 - (i & 31))) & 1;
 }
 
-/** Stride-4 multibit trie: node k has entries k*16..k*16+15 (child node or -1, bitset id). */
+/**
+ * Address index: full-length host entries (/32, /128) in an open-addressing hash (one probe,
+ * instead of 8 or 32 trie steps through cold memory for blocklists of single hosts), everything
+ * shorter in a stride-4 multibit trie (node k has entries k*16..k*16+15: child node or -1, and
+ * bitset id). A host entry's bitset already includes every shorter prefix containing it.
+ */
 interface Trie {
   child: Int32Array;
   set: Int32Array;
   nodes: number;
+  /** Host hash: kw key words per slot, hset = bitset id or -1 (empty); hmask = slots - 1. */
+  hkeys: Int32Array;
+  hset: Int32Array;
+  hmask: number;
+}
+
+/** Hash of an address's words (1 or 4), for the host table. */
+function hashWords(a: number, b: number, c: number, d: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ b ^ (h >>> 13), 0xc2b2ae35);
+  h = Math.imul(h ^ c ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ d ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Build a trie over (cidr words, prefix, rule) entries; wildcard = bitset id every address gets. */
@@ -163,15 +181,20 @@ function buildTrie(
   pool: BitsetPool,
   entries: { words: number[]; prefix: number; rule: number }[],
   wildcard: number,
+  maxBits: number,
 ): Trie {
   const root = bnode();
+  const hosts = new Map<BNode, { words: number[]; parent: BNode }>();
   for (const e of entries) {
     let n = root;
+    let parent = root;
     for (let i = 0; i < e.prefix; i++) {
+      parent = n;
       if (bitOf(e.words, i) === 0) n = n.c0 ??= bnode();
       else n = n.c1 ??= bnode();
     }
     (n.rules ??= []).push(e.rule);
+    if (e.prefix === maxBits) hosts.set(n, { words: e.words, parent });
   }
   // Accumulated bitset per binary node = wildcard + rules of every prefix on the path to it.
   const tmp = new Uint32Array(pool.W);
@@ -186,6 +209,27 @@ function buildTrie(
     if (n.c1) acc(n.c1, n.acc);
   };
   acc(root, wildcard);
+  // Hosts move to the hash table; then drop the trie branches that led only to them.
+  const kw = maxBits === 32 ? 1 : 4;
+  let slots = 1;
+  while (slots < hosts.size * 2) slots *= 2;
+  const hkeys = new Int32Array(slots * kw);
+  const hset = new Int32Array(slots).fill(-1);
+  for (const [node, h] of hosts) {
+    const w = [h.words[0] ?? 0, h.words[1] ?? 0, h.words[2] ?? 0, h.words[3] ?? 0];
+    let i = hashWords(w[0] as number, w[1] as number, w[2] as number, w[3] as number) & (slots - 1);
+    while ((hset[i] as number) >= 0) i = (i + 1) & (slots - 1);
+    hset[i] = node.acc;
+    for (let k = 0; k < kw; k++) hkeys[i * kw + k] = w[k] as number;
+    if (h.parent.c0 === node) h.parent.c0 = null;
+    else h.parent.c1 = null;
+  }
+  const prune = (n: BNode): boolean => {
+    if (n.c0 !== null && !prune(n.c0)) n.c0 = null;
+    if (n.c1 !== null && !prune(n.c1)) n.c1 = null;
+    return n.rules !== null || n.c0 !== null || n.c1 !== null;
+  };
+  prune(root);
   // Prefix expansion into stride-4 nodes.
   const child: number[] = [];
   const set: number[] = [];
@@ -209,11 +253,30 @@ function buildTrie(
     return idx;
   };
   mk(root);
-  return { child: Int32Array.from(child), set: Int32Array.from(set), nodes: child.length >>> 4 };
+  return {
+    child: Int32Array.from(child),
+    set: Int32Array.from(set),
+    nodes: child.length >>> 4,
+    hkeys,
+    hset,
+    hmask: hosts.size > 0 ? slots - 1 : -1,
+  };
 }
 
 /** Hot path: bitset id for an IPv4 address. At most 8 steps. */
 function lookup4(t: Trie, addr: number): number {
+  if (t.hmask >= 0) {
+    const hset = t.hset;
+    const hkeys = t.hkeys;
+    const key = addr | 0;
+    let i = hashWords(addr, 0, 0, 0) & t.hmask;
+    while (true) {
+      const id = hset[i] as number;
+      if (id < 0) break;
+      if (hkeys[i] === key) return id;
+      i = (i + 1) & t.hmask;
+    }
+  }
   const child = t.child;
   const set = t.set;
   let node = 0;
@@ -422,7 +485,7 @@ class Compiled implements CompiledRules {
           (c.version === 4 ? e4 : e6).push({ words: cidrWords(c), prefix: c.prefix, rule: i });
         }
       });
-      return [buildTrie(pool, e4, wild), buildTrie(pool, e6, wild)];
+      return [buildTrie(pool, e4, wild, 32), buildTrie(pool, e6, wild, 128)];
     };
     [this.src4, this.src6] = mkTries("src");
     [this.dst4, this.dst6] = mkTries("dst");
@@ -496,6 +559,7 @@ class Compiled implements CompiledRules {
         .filter((c) => c.version === 4)
         .map((c) => ({ words: cidrWords(c), prefix: c.prefix, rule: 0 })),
       hNo,
+      32,
     );
     this.home6 = buildTrie(
       hpool,
@@ -503,6 +567,7 @@ class Compiled implements CompiledRules {
         .filter((c) => c.version === 6)
         .map((c) => ({ words: cidrWords(c), prefix: c.prefix, rule: 0 })),
       hNo,
+      128,
     );
     this.homeFlag = new Uint8Array(hpool.count);
     for (let i = 0; i < hpool.count; i++) this.homeFlag[i] = hpool.data[i] !== 0 ? 1 : 0;
@@ -523,7 +588,7 @@ class Compiled implements CompiledRules {
       for (const t of tables) {
         for (let i = 0; i < t.length; i++) {
           const id = t[i] as number;
-          if (seen[id] === 0) {
+          if (id >= 0 && seen[id] === 0) {
             seen[id] = 1;
             ids.push(id);
           }
@@ -544,8 +609,8 @@ class Compiled implements CompiledRules {
       }
       return map;
     };
-    this.keySrc = keyMap("src", [this.src4.set, this.src6.set]);
-    this.keyDst = keyMap("dst", [this.dst4.set, this.dst6.set]);
+    this.keySrc = keyMap("src", [this.src4.set, this.src6.set, this.src4.hset, this.src6.hset]);
+    this.keyDst = keyMap("dst", [this.dst4.set, this.dst6.set, this.dst4.hset, this.dst6.hset]);
     this.keySport = keyMap("sport", [this.sportTab, [this.sportNone]]);
     this.keyDport = keyMap("dport", [this.dportTab, [this.dportNone]]);
     this.keyPort = keyMap("port", [this.portTab, [this.portNone]]);
@@ -571,6 +636,7 @@ class Compiled implements CompiledRules {
     this.defaultVerdict = ACTION_VERDICT[ruleset.defaultAction];
     const tries = [this.src4, this.dst4, this.src6, this.dst6, this.home4, this.home6];
     const trieNodes = tries.reduce((s, t) => s + t.nodes, 0);
+    const hashBytes = tries.reduce((s, t) => s + t.hkeys.byteLength + t.hset.byteLength, 0);
     this.stats = {
       rules: n,
       words: W,
@@ -582,6 +648,7 @@ class Compiled implements CompiledRules {
         this.ldata.byteLength +
         7 * pool.count * 4 +
         trieNodes * 16 * 8 +
+        hashBytes +
         3 * 65536 * 4,
     };
   }
@@ -671,7 +738,8 @@ class Compiled implements CompiledRules {
     const dso = ds * W;
 
     const mode = this.mode;
-    if (mode !== 1) {
+    // Sparse side only when the dense side would walk more than a couple of words.
+    if (mode === 2 || (mode === 0 && best > 2)) {
       const r = this.matchSparse(mode, best, s, d, sps, dps, pa, pb, p, ds);
       if (r !== -3) return r;
     }
@@ -767,6 +835,19 @@ class Compiled implements CompiledRules {
 
   /** Hot path: bitset id for an IPv6 address. */
   private lookup6(t: Trie, a: number, b: number, c: number, d: number): number {
+    if (t.hmask >= 0) {
+      const hset = t.hset;
+      const hk = t.hkeys;
+      let i = hashWords(a, b, c, d) & t.hmask;
+      while (true) {
+        const id = hset[i] as number;
+        if (id < 0) break;
+        const o = i * 4;
+        if (hk[o] === (a | 0) && hk[o + 1] === (b | 0) && hk[o + 2] === (c | 0) && hk[o + 3] === (d | 0))
+          return id;
+        i = (i + 1) & t.hmask;
+      }
+    }
     const out = this.scratch6;
     out[0] = t.set[0] as number;
     let node = step6(t, 0, a, out);

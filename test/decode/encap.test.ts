@@ -25,6 +25,10 @@ describe("VLAN", () => {
     const ev = expectPrefixesSafe(f, ETH);
     expect(ev.slice(14, 22).every((e) => e === "VLAN_TRUNCATED")).toBe(true);
   });
+  it("a tag cut short after its TCI still gives the id (as tshark)", () => {
+    const p = decode(hex("020202020202 040404040404 8100 0076 81"), ETH);
+    expect([eventName(p), p.vlanId, p.vlanCount]).toEqual(["VLAN_TRUNCATED", 118, 0]);
+  });
   it("three 802.1Q tags: the outermost id (tshark vlan.id 10;11;12)", () => {
     const f = eth(0x8100, cat(hex("000a 8100 000b 8100 000c 0800"), ip4(17, udp(text(4)))));
     const p = decode(f, ETH);

@@ -121,6 +121,12 @@ const CASES: Record<string, Case> = {
     at: 16,
     keeps: Layer.SLL,
   },
+  IPV6_OPT_INVALID: {
+    lt: 229,
+    bytes: ip6(0, cat(hex("1100 02d0 0000 0000"), udp(text(4)))),
+    at: 40,
+    keeps: Layer.IPV6,
+  },
   WLAN_PROTECTED: { lt: 105, bytes: hex("0841 0000 " + WLAN_HDR + "0000000000000000" + "aaaa"), at: 0 },
 };
 

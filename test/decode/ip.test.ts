@@ -77,14 +77,32 @@ describe("IPv4", () => {
     const p = decode(eth(0x800, ip4(6, tcp(), { totalLen: 30 })), ETH);
     expect([eventName(p), p.srcPort, p.dstPort, p.tcpFlags]).toEqual(["TCP_TRUNCATED", 1234, 80, -1]);
   });
-  it("IHL larger than captured: addresses kept, no transport", () => {
+  it("IHL larger than captured: source and protocol kept, no transport; no destination (as tshark)", () => {
+    // Wireshark's walk of the options for a source route reads past the captured bytes.
     const p = decode(eth(0x800, ip4(6, new Uint8Array(0), { ihl: 15, totalLen: 60 })), ETH);
-    expect([eventName(p), srcAddrString(p), p.ipProto, p.l4Off]).toEqual([
+    expect([eventName(p), srcAddrString(p), dstAddrString(p), p.ipProto, p.l4Off]).toEqual([
       "IPV4_HLEN_TOO_LARGE",
       "10.0.0.1",
+      "",
       6,
       -1,
     ]);
+    expect(p.layers & Layer.IPV4).toBe(0);
+    // Options ending in EOL within the captured bytes: the walk stops there, the destination is shown.
+    const q = decode(eth(0x800, ip4(6, hex("0100"), { ihl: 15, totalLen: 60 })), ETH);
+    expect([eventName(q), dstAddrString(q)]).toEqual(["IPV4_HLEN_TOO_LARGE", "10.0.0.2"]);
+  });
+  it("a header cut short after the source address: source and protocol shown, as tshark", () => {
+    const f = eth(0x800, ip4(17, udp(text(4))));
+    for (let n = 14; n < 34; n++) {
+      const p = decode(f.subarray(0, n), ETH);
+      const hasSrc = n - 14 >= 16;
+      expect([srcAddrString(p), dstAddrString(p), p.ipProto], `ip bytes ${n - 14}`).toEqual([
+        hasSrc ? "10.0.0.1" : "",
+        "",
+        hasSrc ? 17 : -1,
+      ]);
+    }
   });
   it("bad version", () => {
     const f = eth(0x800, ip4(6, tcp()));
@@ -187,6 +205,19 @@ describe("IPv6", () => {
       8,
       Layer.FRAGMENT,
     ]);
+  });
+  it("a header cut short after the source address (24 bytes): source and next header shown", () => {
+    const f = eth(0x86dd, ip6(17, udp(text(4))));
+    for (let n = 14; n < 54; n++) {
+      const p = decode(f.subarray(0, n), ETH);
+      const hasSrc = n - 14 >= 24;
+      expect([srcAddrString(p), dstAddrString(p), p.ipProto], `ip bytes ${n - 14}`).toEqual([
+        hasSrc ? "::1" : "",
+        "",
+        hasSrc ? 17 : -1,
+      ]);
+      expect(p.layers & Layer.IPV6).toBe(0);
+    }
   });
   it("payload length 0 leaves no transport (tshark shows no ports)", () => {
     const p = decode(eth(0x86dd, ip6(6, tcp(), 0)), ETH);

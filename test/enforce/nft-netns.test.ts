@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { addDynamicBlock, applyNft, buildNftScript, flushNft, statusNft } from "../../src/enforce/nft.js";
 import { EnforceError } from "../../src/enforce/errors.js";
+import { enforceApply } from "../../src/enforce/index.js";
 import {
   cidr,
   haveProgram,
@@ -145,6 +146,14 @@ const mustRun = ready || process.env.CI === "true";
     expect(st.sets).toContainEqual({ name: "blocklist6", size: 1 });
     const list = sh("ip", ["netns", "exec", lab.nsA, "nft", "list", "set", "inet", "pfw", "blocklist6"]);
     expect(list).toMatch(/fd77::3 timeout 1m expires/);
+    // A re-apply (rules reload) carries the dynamic blocks over with their remaining time.
+    await enforceApply(labRules(), { backend: "nft", dryRun: false, sshGuard: true, ...ns });
+    expect(lab.ping(LAB.a4, LAB.b4bad, 1)).toBe(0);
+    const after = await statusNft(ns);
+    expect(after.sets).toContainEqual({ name: "blocklist4", size: 1 });
+    expect(after.sets).toContainEqual({ name: "blocklist6", size: 1 });
+    const kept = sh("ip", ["netns", "exec", lab.nsA, "nft", "list", "set", "inet", "pfw", "blocklist4"]);
+    expect(kept).toMatch(/10\.77\.0\.3 timeout (59|60)s expires/);
     for (const badAddr of ["10.77.0.1 }; flush ruleset; {", "1.2.3.4/8", "", "::g"]) {
       await expect(addDynamicBlock(badAddr, 60, ns)).rejects.toMatchObject({ code: "BAD_ARGUMENT" });
     }

@@ -1,6 +1,6 @@
 /** Script generation (nft and iptables-restore) from hand-built rulesets: no kernel needed. */
 import { describe, expect, test } from "vitest";
-import { buildNftScript, parseNftStatus } from "../../src/enforce/nft.js";
+import { buildNftScript, parseDynamicBlocks, parseNftStatus } from "../../src/enforce/nft.js";
 import {
   buildIptablesScripts,
   parseIptCounters,
@@ -228,6 +228,34 @@ describe("families, ports, directions", () => {
       'default action "block" is not enforced',
     );
   });
+});
+
+test("dynamic blocks carried into a new table are validated and re-formatted", () => {
+  const s = buildNftScript(ruleset([]), {
+    sshGuard: true,
+    dynamicBlocks: [
+      { addr: "192.0.2.1", timeoutSec: 5 },
+      { addr: "2001:DB8:0::1", timeoutSec: 7 },
+    ],
+  });
+  expect(s).toContain("\t\telements = {\n\t\t\t192.0.2.1 timeout 5s\n");
+  expect(s).toContain("\t\telements = {\n\t\t\t2001:db8::1 timeout 7s\n");
+  for (const b of [
+    { addr: "1.2.3.4 } ; flush ruleset", timeoutSec: 5 },
+    { addr: "1.2.3.4", timeoutSec: 1.5 },
+    { addr: "01.2.3.4", timeoutSec: 5 },
+  ]) {
+    expect(() => buildNftScript(ruleset([]), { sshGuard: true, dynamicBlocks: [b] })).toThrow(
+      expect.objectContaining({ code: "BAD_ARGUMENT" }),
+    );
+  }
+  const json = JSON.stringify({
+    nftables: [
+      { set: { name: "blocklist4", elem: [{ elem: { val: "192.0.2.1", timeout: 600, expires: 421 } }] } },
+      { set: { name: "r3_src4", elem: ["10.0.0.1"] } },
+    ],
+  });
+  expect(parseDynamicBlocks(json)).toEqual([{ addr: "192.0.2.1", timeoutSec: 421 }]);
 });
 
 describe("status parsing", () => {

@@ -88,7 +88,7 @@ describe.runIf(canRun)("live capture in a network namespace pair", () => {
   beforeAll(async () => {
     p = await createNetnsPair("pfwl");
     // Deterministic ICMP: no rate limiting of port-unreachable replies in ns A.
-    await p.exec(p.nsA, ["sysctl", "-q", "-w", "net.ipv4.icmp_ratelimit=0"]);
+    await p.sysctl(p.nsA, "net.ipv4.icmp_ratelimit", "0");
     // A UDP server on 9999 in ns A so the 50 datagrams draw no ICMP replies.
     listener = p.spawn(
       p.nsA,

@@ -36,6 +36,8 @@ export interface NetnsPair {
   exec(ns: string, argv: string[], opts?: { timeoutMs?: number; input?: string }): Promise<ExecResult>;
   /** Start argv inside namespace ns without waiting (for servers / long-running senders). */
   spawn(ns: string, argv: string[], opts?: SpawnOptions): ChildProcess;
+  /** Set a sysctl inside namespace ns, e.g. sysctl(nsA, "net.ipv4.icmp_ratelimit", "0"). */
+  sysctl(ns: string, key: string, value: string): Promise<void>;
   /** Delete both namespaces (and so the veth pair). Safe to call twice. */
   cleanup(): Promise<void>;
 }
@@ -73,6 +75,16 @@ export function run(argv: string[], opts: { timeoutMs?: number; input?: string }
       child.stdin.end(opts.input);
     }
   });
+}
+
+/**
+ * Set a sysctl inside namespace ns (writes /proc/sys/... with `tee`, so procps' sysctl is not needed).
+ * Keys with dots in a component (interface names) are not supported.
+ */
+export async function setSysctl(ns: string, key: string, value: string): Promise<void> {
+  const file = `/proc/sys/${key.replace(/\./g, "/")}`;
+  const r = await run(["ip", "netns", "exec", ns, "tee", file], { timeoutMs: 10_000, input: value + "\n" });
+  if (r.code !== 0) throw new Error(`sysctl ${key}=${value} in ${ns} failed: ${r.stderr.trim()}`);
 }
 
 /** Run a command and throw with its stderr if it fails. */
@@ -158,26 +170,8 @@ export async function createNetnsPair(prefix: string): Promise<NetnsPair> {
       [nsB, ifB, ipB, ip6B],
     ] as const) {
       // No router solicitations / DAD / link-local noise: disable autoconf on this link before it comes up.
-      await runOk([
-        "ip",
-        "netns",
-        "exec",
-        ns,
-        "sysctl",
-        "-q",
-        "-w",
-        `net.ipv6.conf.${ifn}.router_solicitations=0`,
-      ]).catch(() => undefined);
-      await runOk([
-        "ip",
-        "netns",
-        "exec",
-        ns,
-        "sysctl",
-        "-q",
-        "-w",
-        `net.ipv6.conf.${ifn}.addr_gen_mode=1`,
-      ]).catch(() => undefined);
+      await setSysctl(ns, `net.ipv6.conf.${ifn}.router_solicitations`, "0").catch(() => undefined);
+      await setSysctl(ns, `net.ipv6.conf.${ifn}.addr_gen_mode`, "1").catch(() => undefined);
       await runOk(["ip", "-n", ns, "link", "set", "lo", "up"]);
       await runOk(["ip", "-n", ns, "addr", "add", `${ip}/24`, "dev", ifn]);
       await runOk(["ip", "-n", ns, "-6", "addr", "add", `${ip6}/64`, "dev", ifn, "nodad"]);
@@ -231,6 +225,7 @@ export async function createNetnsPair(prefix: string): Promise<NetnsPair> {
       macA,
       macB,
       exec: (ns, argv, opts) => run(["ip", "netns", "exec", ns, ...argv], opts),
+      sysctl: setSysctl,
       spawn: (ns, argv, opts) => spawn("ip", ["netns", "exec", ns, ...argv], { ...opts, shell: false }),
       cleanup,
     };

@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: pfw against tcpdump (and tshark when installed) on the same files, in the same run.
+ *  1. read+decode throughput on a generated 1,000,000-packet mixed capture, next to
+ *     `tcpdump -r FILE -w /dev/null FILTER` with the legacy blocklist as the BPF filter;
+ *  2. decoding alone (frames already in memory);
+ *  3. full `pfw scan` (decode + rules + flows + reports) on the same file, as a ratio to that tcpdump run;
+ *  4. peak RSS of read+decode for a ~2 MB and a ~200 MB capture (memory flat in file size);
+ *  5. peak RSS of `pfw scan` on a 1,000,000-flow capture (target < 200 MB).
+ * Files are generated once into $PFW_BENCH_DIR (default /tmp/pfw-bench) and reused.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { readCaptureFileSync } from "../src/capture/reader.js";
+import { generateMixedCapture } from "../src/capture/synth.js";
+import { decodeFrame } from "../src/decode/frame.js";
+import { DecodedPacket } from "../src/decode/packet.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const dir = process.env.PFW_BENCH_DIR ?? path.join(os.tmpdir(), "pfw-bench");
+fs.mkdirSync(dir, { recursive: true });
+const N = Number(process.env.PFW_BENCH_PACKETS ?? 1_000_000);
+const LEGACY_RULES = path.join(root, "rules", "legacy-example.json");
+/** The legacy example's blocklist (ips 10.0.0.5; ports 23, 25; protocol ICMP) as a BPF filter. */
+const BLOCK_BPF = "host 10.0.0.5 or port 23 or port 25 or icmp";
+
+function gen(name: string, packets: number, flows?: number): string {
+  const p = path.join(dir, name);
+  if (!fs.existsSync(p)) {
+    process.stdout.write(`generating ${p} (${packets} packets${flows ? `, ${flows} flows` : ""}) ... `);
+    const t = Date.now();
+    generateMixedCapture(p, packets, flows ? { flows } : {});
+    process.stdout.write(`${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  return p;
+}
+
+function timeCmd(argv: string[]): { seconds: number; ok: boolean; stderr: string } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  return { seconds: Number(process.hrtime.bigint() - t) / 1e9, ok: r.status === 0, stderr: r.stderr ?? "" };
+}
+
+function child(
+  args: string[],
+  env: Record<string, string> = {},
+): { packets: number; seconds: number; maxRssMB: number } {
+  const r = spawnSync(process.execPath, [path.join(here, "child.js"), ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  const line = (r.stderr ?? "").trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as { packets: number; seconds: number; maxRssMB: number };
+  } catch {
+    throw new Error(`bench child failed: ${r.stderr}`);
+  }
+}
+
+const has = (cmd: string): boolean => spawnSync("sh", ["-c", 'command -v "$0"', cmd]).status === 0;
+const fmt = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`);
+
+const mixed = gen(`mixed-${N}.pcap`, N);
+const size = fs.statSync(mixed).size;
+console.log(`\nfile: ${mixed} (${N} packets, ${(size / 1e6).toFixed(0)} MB)`);
+
+// warm the page cache so every tool reads from memory
+timeCmd(["cat", mixed]);
+
+const results: [string, number][] = [];
+
+// 1. tcpdump with the blocklist filter
+let tcpdumpPps = NaN;
+if (has("tcpdump")) {
+  const best = Math.min(
+    ...[0, 1, 2].map(() => timeCmd(["tcpdump", "-r", mixed, "-w", "/dev/null", BLOCK_BPF]).seconds),
+  );
+  tcpdumpPps = N / best;
+  console.log(
+    `tcpdump -r FILE -w /dev/null '${BLOCK_BPF}': ${best.toFixed(3)} s, ${fmt(tcpdumpPps)} packets/s`,
+  );
+} else console.log("tcpdump not installed: no comparison (apt-get install tcpdump)");
+
+// 2. pfw read + decode (separate process, best of 3)
+const reads = [0, 1, 2].map(() => child(["read", mixed]));
+const readBest = Math.min(...reads.map((r) => r.seconds));
+const readPps = N / readBest;
+console.log(`pfw read+decode: ${readBest.toFixed(3)} s, ${fmt(readPps)} packets/s`);
+results.push(["read+decode", readPps]);
+
+// 3. decoding alone: frames already in memory, decoded in a loop
+{
+  const frames: { buf: Uint8Array; off: number; len: number; lt: number }[] = [];
+  const sample = gen("mixed-100000.pcap", 100_000);
+  readCaptureFileSync(sample, (rec) => {
+    frames.push({
+      buf: rec.buf.slice(rec.off, rec.off + rec.caplen),
+      off: 0,
+      len: rec.caplen,
+      lt: rec.linktype,
+    });
+  });
+  const pkt = new DecodedPacket();
+  let sink = 0;
+  const loops = 20;
+  for (const f of frames) decodeFrame(pkt, f.buf, 0, f.len, f.lt); // warm-up
+  const t = process.hrtime.bigint();
+  for (let l = 0; l < loops; l++)
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      decodeFrame(pkt, f.buf, 0, f.len, f.lt);
+      sink += pkt.ipProto;
+    }
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  const pps = (loops * frames.length) / s;
+  console.log(`pfw decode only (frames in memory): ${fmt(pps)} packets/s${sink === 0 ? "" : ""}`);
+  results.push(["decode only", pps]);
+}
+
+// 4. full pfw scan with the legacy rules
+const out = path.join(dir, "scan-report.csv");
+const scans = [0, 1].map(() =>
+  child(["scan", mixed, LEGACY_RULES, out, path.join(dir, "scan.log")], { BENCH_PACKETS: String(N) }),
+);
+const scanBest = Math.min(...scans.map((r) => r.seconds));
+const scanPps = N / scanBest;
+console.log(
+  `pfw scan (decode+rules+flows+reports, legacy rules): ${scanBest.toFixed(3)} s, ${fmt(scanPps)} packets/s, peak RSS ${Math.max(...scans.map((r) => r.maxRssMB)).toFixed(0)} MB`,
+);
+
+// tshark, if installed, on the same file (one field, no dissection output)
+let tsharkPps = NaN;
+if (has("tshark") && process.env.PFW_BENCH_TSHARK !== "0") {
+  const r = timeCmd(["tshark", "-n", "-r", mixed, "-T", "fields", "-e", "ip.src"]);
+  tsharkPps = N / r.seconds;
+  console.log(
+    `tshark -n -r FILE -T fields -e ip.src: ${r.seconds.toFixed(2)} s, ${fmt(tsharkPps)} packets/s`,
+  );
+}
+
+// 5. memory flat in file size: ~2 MB vs ~200 MB capture
+const small = gen("mixed-10000.pcap", 10_000);
+const bigN = Math.round((200e6 / size) * N);
+const big = gen(`mixed-${bigN}.pcap`, bigN);
+const rSmall = child(["read", small]);
+const rBig = child(["read", big]);
+console.log(
+  `peak RSS read+decode: ${(fs.statSync(small).size / 1e6).toFixed(1)} MB capture -> ${rSmall.maxRssMB.toFixed(0)} MB; ` +
+    `${(fs.statSync(big).size / 1e6).toFixed(0)} MB capture -> ${rBig.maxRssMB.toFixed(0)} MB`,
+);
+
+// 6. 1,000,000 flows
+const flowsFile = gen("flows-1000000.pcap", 2_000_000, 1_000_000);
+const rFlows = child(
+  ["scan", flowsFile, LEGACY_RULES, path.join(dir, "flows.csv"), path.join(dir, "flows.log")],
+  {
+    BENCH_PACKETS: "2000000",
+  },
+);
+console.log(
+  `pfw scan of a 1,000,000-flow capture: ${rFlows.seconds.toFixed(2)} s, peak RSS ${rFlows.maxRssMB.toFixed(0)} MB (target < 200 MB)`,
+);
+
+console.log("\nratios (higher is better for pfw):");
+if (!Number.isNaN(tcpdumpPps)) {
+  console.log(`  pfw read+decode / tcpdump filter run: ${(readPps / tcpdumpPps).toFixed(2)}x`);
+  console.log(`  pfw scan        / tcpdump filter run: ${(scanPps / tcpdumpPps).toFixed(2)}x`);
+}
+if (!Number.isNaN(tsharkPps))
+  console.log(`  pfw scan        / tshark fields run:  ${(scanPps / tsharkPps).toFixed(2)}x`);
+console.log(
+  `  decode-only target 10 M/s: ${results[1]![1] >= 10e6 ? "met" : "NOT met"} (${fmt(results[1]![1])}/s)`,
+);

@@ -1,0 +1,248 @@
+/**
+ * The one pipeline that `pfw scan` and `pfw live` both run:
+ *   record -> decode -> rules -> flow table -> sinks (packet log, JSON lines, flagged pcap, CSV/JSON/table).
+ * The two commands differ only in their source. Hot path (handle): no allocation per packet except
+ * for flagged packets' log lines.
+ *
+ * Rule reloads (live): every loaded ruleset gets its own range of global rule indexes, so flows and
+ * reports keep naming the rule that really decided, even after the file changed.
+ */
+import type { CaptureRecord } from "../capture/types.js";
+import { PcapWriter } from "../capture/writer.js";
+import { decodeFrame } from "../decode/frame.js";
+import { DecodedPacket } from "../decode/packet.js";
+import { FlowTable, type FlowRecord } from "../flows/table.js";
+import { FlowCsvWriter } from "../report/csv.js";
+import { JsonReportWriter } from "../report/json.js";
+import { PacketLog } from "../report/packet-log.js";
+import type { ReportContext } from "../report/flow-row.js";
+import type { RuleLookup } from "../report/rule-lookup.js";
+import { Summary } from "../report/summary.js";
+import { FlaggedFlowTable, renderSummary } from "../report/table.js";
+import { compileRules, type CompiledRules } from "../rules/compile.js";
+import { ACTION_VERDICT, VERDICT_RANK, type Cidr, type Ruleset, type Severity } from "../rules/types.js";
+
+/** Where the engine writes. Every path is optional. */
+export interface EngineOutputs {
+  csvPath?: string | null;
+  jsonPath?: string | null;
+  logPath?: string | null;
+  jsonlPath?: string | null;
+  writeFlaggedPath?: string | null;
+  /** Report every flow in CSV/JSON, not only flagged ones. */
+  allFlows?: boolean;
+  /** Rows of the terminal table (default 50). */
+  tableRows?: number;
+}
+
+export interface EngineOptions {
+  ruleset: Ruleset;
+  homeNet?: Cidr[];
+  outputs: EngineOutputs;
+  maxFlows?: number;
+  idleTimeoutSec?: { tcp: number; udp: number; other: number };
+  /** Called for each packet with a verdict rank >= minRank (live console). */
+  onVerdict?: (pkt: DecodedPacket, rec: CaptureRecord, rank: number, ruleIndex: number) => void;
+  /** Lowest rank passed to onVerdict (0 = ALLOWED too, 1 = flagged only). */
+  onVerdictMinRank?: number;
+}
+
+/** Final state of a run, for the CLI. */
+export interface EngineResult {
+  summary: Summary;
+  tableText: string;
+  summaryText: string;
+  flaggedFlows: number;
+  flaggedPackets: number;
+  flaggedWritten: number;
+  flaggedSkipped: number;
+}
+
+interface Generation {
+  base: number;
+  ruleset: Ruleset;
+}
+
+/** The shared scan/live pipeline. */
+export class Engine {
+  readonly summary = new Summary();
+  readonly pkt = new DecodedPacket();
+  private compiled: CompiledRules;
+  /** Rank of each local match index + 1 (index 0 = default action). */
+  private ranks: Int8Array;
+  private base = 0;
+  private readonly generations: Generation[] = [];
+  private readonly flows: FlowTable;
+  private readonly csv: FlowCsvWriter | null;
+  private readonly json: JsonReportWriter | null;
+  private readonly table: FlaggedFlowTable;
+  private readonly log: PacketLog | null;
+  private flaggedPcap: PcapWriter | null = null;
+  private flaggedLinktype = -1;
+  private flaggedWritten = 0;
+  private flaggedSkipped = 0;
+  private readonly ctx: ReportContext;
+  private readonly homeNet: Cidr[];
+  private finished = false;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.homeNet = opts.homeNet ?? [];
+    this.compiled = compileRules(opts.ruleset, { homeNet: this.homeNet });
+    this.ranks = ranksOf(opts.ruleset);
+    this.generations.push({ base: 0, ruleset: opts.ruleset });
+    this.ctx = { files: this.summary.files, rules: this.lookup() };
+    const o = opts.outputs;
+    this.csv = o.csvPath ? new FlowCsvWriter(o.csvPath, this.ctx, { allFlows: o.allFlows ?? false }) : null;
+    this.json = o.jsonPath
+      ? new JsonReportWriter(o.jsonPath, this.ctx, { allFlows: o.allFlows ?? false })
+      : null;
+    this.table = new FlaggedFlowTable(this.ctx, o.tableRows ?? 50);
+    this.log =
+      o.logPath || o.jsonlPath
+        ? new PacketLog({ textPath: o.logPath ?? null, jsonlPath: o.jsonlPath ?? null }, this.ctx)
+        : null;
+    this.flows = new FlowTable({
+      maxFlows: opts.maxFlows ?? 1_000_000,
+      idleTimeoutSec: opts.idleTimeoutSec ?? { tcp: 3600, udp: 120, other: 120 },
+      onEvict: (f) => this.onEvict(f),
+    });
+  }
+
+  /** The ruleset now in force. */
+  get ruleset(): Ruleset {
+    return this.compiled.ruleset;
+  }
+
+  /** Flows in the table now. */
+  get liveFlows(): number {
+    return this.flows.size;
+  }
+
+  /** Replace the rules (live reload). Already-decided packets and flows keep their rule names. */
+  setRules(ruleset: Ruleset): void {
+    const compiled = compileRules(ruleset, { homeNet: this.homeNet });
+    this.base += this.compiled.ruleset.rules.length;
+    this.compiled = compiled;
+    this.ranks = ranksOf(ruleset);
+    this.generations.push({ base: this.base, ruleset });
+  }
+
+  /** Start a new input file; returns its index. */
+  addFile(name: string): number {
+    return this.summary.addFile(name);
+  }
+
+  /** Process one record. Hot path. */
+  handle(rec: CaptureRecord, fileIndex: number): void {
+    const pkt = this.pkt;
+    decodeFrame(pkt, rec.buf, rec.off, rec.off + rec.caplen, rec.linktype);
+    const local = this.compiled.match(pkt);
+    const rank = local >= -1 ? (this.ranks[local + 1] ?? -1) : -1;
+    const ruleIndex = local >= 0 ? local + this.base : local;
+    this.summary.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, pkt.event);
+    const flow = this.flows.update(
+      pkt,
+      rec.tsSec,
+      rec.tsNsec,
+      rec.origLen,
+      rank,
+      ruleIndex,
+      rec.frame,
+      fileIndex,
+    );
+    if (rank >= 1) {
+      this.log?.log(pkt, rec.tsSec, rec.tsNsec, rec.hasTs, rank, ruleIndex, rec.frame, fileIndex, flow);
+      if (this.opts.outputs.writeFlaggedPath) this.writeFlagged(rec);
+    }
+    if (this.opts.onVerdict && rank >= (this.opts.onVerdictMinRank ?? 1))
+      this.opts.onVerdict(pkt, rec, rank, ruleIndex);
+  }
+
+  /** Expire idle flows against a clock (live: wall time). */
+  expire(nowSec: number): void {
+    this.flows.expire(nowSec);
+  }
+
+  /** Rule id / reason / severity of a global rule index. */
+  lookup(): RuleLookup {
+    const gens = this.generations;
+    const find = (i: number): { rs: Ruleset; local: number } => {
+      if (i < 0) return { rs: this.compiled.ruleset, local: i };
+      for (let g = gens.length - 1; g >= 0; g--) {
+        const gen = gens[g]!;
+        if (i >= gen.base) return { rs: gen.ruleset, local: i - gen.base };
+      }
+      return { rs: this.compiled.ruleset, local: i };
+    };
+    return {
+      id: (i) => {
+        if (i === -1) return "default";
+        const { rs, local } = find(i);
+        return rs.rules[local]?.id ?? `rule#${i}`;
+      },
+      reason: (i) => {
+        const { rs, local } = find(i);
+        return local === -1 ? rs.defaultReason : (rs.rules[local]?.reason ?? "");
+      },
+      severity: (i): Severity | "" => {
+        if (i < 0) return "";
+        const { rs, local } = find(i);
+        return rs.rules[local]?.severity ?? "";
+      },
+    };
+  }
+
+  /** Flush every flow, close every output, and return the result. Idempotent. */
+  finish(): EngineResult {
+    if (!this.finished) {
+      this.finished = true;
+      this.flows.flushAll();
+      this.csv?.close();
+      this.json?.close(this.summary);
+      this.log?.close();
+      this.flaggedPcap?.close();
+    }
+    const s = this.summary;
+    return {
+      summary: s,
+      tableText: this.table.render(),
+      summaryText: renderSummary(s),
+      flaggedFlows: this.table.flagged,
+      flaggedPackets:
+        (s.packetVerdicts[VERDICT_RANK.BLOCKED] ?? 0) +
+        (s.packetVerdicts[VERDICT_RANK.ALERT] ?? 0) +
+        (s.packetVerdicts[VERDICT_RANK.UNKNOWN] ?? 0),
+      flaggedWritten: this.flaggedWritten,
+      flaggedSkipped: this.flaggedSkipped,
+    };
+  }
+
+  private onEvict(f: FlowRecord): void {
+    this.summary.addFlow(f);
+    this.table.addFlow(f);
+    this.csv?.addFlow(f);
+    this.json?.addFlow(f);
+  }
+
+  /** Flagged packets go to one classic pcap; it has one link type, so frames of another are counted, not written. */
+  private writeFlagged(rec: CaptureRecord): void {
+    if (!this.flaggedPcap) {
+      this.flaggedLinktype = rec.linktype;
+      this.flaggedPcap = new PcapWriter(this.opts.outputs.writeFlaggedPath!, { linktype: rec.linktype });
+    }
+    if (rec.linktype !== this.flaggedLinktype || rec.tsSec > 0xffffffff) {
+      this.flaggedSkipped++;
+      return;
+    }
+    this.flaggedPcap.writeRecord(rec.buf, rec.off, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec);
+    this.flaggedWritten++;
+  }
+}
+
+/** rank per match index + 1 (slot 0: default action). */
+function ranksOf(rs: Ruleset): Int8Array {
+  const ranks = new Int8Array(rs.rules.length + 1);
+  ranks[0] = VERDICT_RANK[ACTION_VERDICT[rs.defaultAction]];
+  rs.rules.forEach((r, i) => (ranks[i + 1] = VERDICT_RANK[ACTION_VERDICT[r.action]]));
+  return ranks;
+}
