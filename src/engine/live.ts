@@ -3,6 +3,18 @@
  * Prints flagged packets as they happen (rate-limited, the log gets all), a status line every
  * second, reloads the rules file on change and SIGHUP (a file with problems is refused and the old
  * rules stay), and on Ctrl-C / SIGTERM stops cleanly and writes the same reports as scan.
+ *
+ * Guarantees:
+ *  - Nothing is written (no report files, no folders) before the capture is running, so "not root",
+ *    "no such interface" and a bad --filter leave no empty reports behind; each is one sentence, exit 2.
+ *  - Frame numbers are positions in the live stream, so they are the frame numbers `pfw scan` gives the
+ *    --write file; with --write every captured packet is recorded and scan reports the same flows.
+ *  - The kernel filter derived from the rules (src/engine/bpf.ts) follows rule reloads: when the new
+ *    rules need a different filter, a second capture is started with it and the first is stopped, cut
+ *    at the second one's start time (kernel timestamps), so no packet is lost or counted twice.
+ *    `captured` and `kernel_drops` add up every capture of the run.
+ *  - A derived filter libpcap refuses (e.g. Ethernet escapes on a raw-IP link) falls back to a smaller
+ *    one and then to the user's --filter alone: deriving never prevents capturing.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -21,19 +33,19 @@ import { loadRulesOrExplain, parseHomeNet, reportStamp, resolveDefaultRules, Usa
 import { Engine } from "./engine.js";
 import { EXIT_ERROR, EXIT_FLAGGED, EXIT_OK } from "./scan.js";
 
+/** Most flagged-packet lines printed per second (the log gets all of them). */
+export const CONSOLE_LINES_PER_SEC = 50;
+
 /** `pfw interfaces`. */
 export async function runInterfacesCli(): Promise<number> {
   const list = listInterfaces();
-  for (const i of list)
-    process.stdout.write(`${i.name.padEnd(16)} ${i.addresses.join(" ") || "(no addresses)"}\n`);
+  for (const i of list) process.stdout.write(`${i.name.padEnd(16)} ${i.addresses.join(" ") || "(no addresses)"}\n`);
   return EXIT_OK;
 }
 
 /** Addresses of an interface (in a netns if given), as /32 and /128 home networks. */
 function interfaceAddresses(iface: string, netns?: string): Cidr[] {
-  const argv = netns
-    ? ["-n", netns, "-j", "addr", "show", "dev", iface]
-    : ["-j", "addr", "show", "dev", iface];
+  const argv = netns ? ["-n", netns, "-j", "addr", "show", "dev", iface] : ["-j", "addr", "show", "dev", iface];
   const r = spawnSync("ip", argv, { encoding: "utf8" });
   const out: Cidr[] = [];
   if (r.status !== 0) return out;
@@ -51,6 +63,26 @@ function interfaceAddresses(iface: string, netns?: string): Cidr[] {
   return out;
 }
 
+/** Filters to try, best first: derived with link escapes, derived without, the user's alone. */
+function filterAttempts(ruleset: Ruleset, homeNet: Cidr[], opts: LiveCliOptions): (string | undefined)[] {
+  const seeAll = Boolean(opts.write || opts.verbose);
+  const full = deriveBpf(ruleset, { seeAll, homeNet });
+  const attempts: (string | undefined)[] = [];
+  if (full !== null) {
+    attempts.push(combineFilters(opts.filter, full));
+    const small = deriveBpf(ruleset, { seeAll, homeNet, linkEscapes: false });
+    if (small !== null && small !== full) attempts.push(combineFilters(opts.filter, small));
+  }
+  attempts.push(opts.filter || undefined);
+  return attempts;
+}
+
+/** A copy of a record whose buffer the source reuses. */
+function copyRecord(rec: CaptureRecord): CaptureRecord {
+  const buf = Uint8Array.prototype.slice.call(rec.buf, rec.off, rec.off + rec.caplen);
+  return { ...rec, buf, off: 0 };
+}
+
 /** Run `pfw live`; returns the exit code. */
 export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions): Promise<number> {
   const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
@@ -61,21 +93,111 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     );
     return EXIT_ERROR;
   }
+  /** Captures retired by a filter change, and the one running. */
   let capture: LiveCapture | null = null;
+  let retired = { captured: 0, kernelDrops: 0, unknown: false };
   let enforced = false;
   const nftOpts = opts.netns ? { netns: opts.netns } : {};
   try {
     const rulesPath = opts.rules ?? resolveDefaultRules();
-    const ruleset = loadRulesOrExplain(rulesPath);
+    let ruleset = loadRulesOrExplain(rulesPath);
     const homeNet = opts.homeNet ? parseHomeNet(opts.homeNet) : interfaceAddresses(iface, opts.netns);
     const maxFlows = Number(opts.maxFlows);
     const duration = opts.duration !== undefined ? Number(opts.duration) : Infinity;
     const maxCount = opts.count !== undefined ? Number(opts.count) : Infinity;
-    if (!(duration > 0))
-      throw new UsageError(`--duration: "${opts.duration}" is not a positive number of seconds`);
+    if (!(duration > 0)) throw new UsageError(`--duration: "${opts.duration}" is not a positive number of seconds`);
     if (!(maxCount > 0)) throw new UsageError(`--count: "${opts.count}" is not a positive number`);
-    if (!Number.isInteger(maxFlows) || maxFlows < 1)
-      throw new UsageError(`--max-flows: "${opts.maxFlows}" is not a positive integer`);
+    if (!Number.isInteger(maxFlows) || maxFlows < 1) throw new UsageError(`--max-flows: "${opts.maxFlows}" is not a positive integer`);
+
+    if (opts.netns !== undefined && process.geteuid?.() !== 0) {
+      // Entering a namespace needs CAP_SYS_ADMIN; libpcap's error for it reads like a missing namespace.
+      throw new LiveCaptureError("PERMISSION_DENIED", `Capturing inside the network namespace "${opts.netns}" needs root.`);
+    }
+
+    if (opts.enforce) {
+      const { enforceApply } = await import("../enforce/index.js");
+      await enforceApply(ruleset, { backend: "nft", dryRun: false, homeNet, sshGuard: opts.sshGuard !== false, ...nftOpts });
+      enforced = true;
+      process.stderr.write(`pfw: enforcing ${rulesPath} with nftables (table inet pfw)\n`);
+    }
+
+    // The pipeline; created once the capture runs (so a capture that cannot start writes nothing).
+    let engine: Engine | null = null;
+    let fileIndex = 0;
+    let writer: PcapWriter | null = null;
+    let count = 0;
+    let stopping: ((why: string) => void) | null = null;
+    const stopped = new Promise<string>((resolve) => (stopping = resolve));
+    let captureError: LiveCaptureError | null = null;
+    /** Records delivered before the engine existed (copied; normally none). */
+    const early: CaptureRecord[] = [];
+    const handle = (rec: CaptureRecord): void => {
+      if (count >= maxCount) return;
+      count++;
+      rec.frame = count;
+      if (opts.write) {
+        writer ??= new PcapWriter(opts.write, { linktype: rec.linktype });
+        writer.writeRecord(rec.buf, rec.off, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec);
+      }
+      engine!.handle(rec, fileIndex);
+      if (count >= maxCount) stopping?.("count");
+    };
+    /** Sink of one capture; records outside [fromNs, untilNs) belong to the capture before / after it. */
+    const makeSink = (gate: { fromNs: number; untilNs: number }) => (rec: CaptureRecord) => {
+      if (gate.fromNs > 0 || gate.untilNs < Infinity) {
+        const ns = rec.tsSec * 1e9 + rec.tsNsec;
+        if (ns < gate.fromNs || ns >= gate.untilNs) return;
+      }
+      if (engine) handle(rec);
+      else early.push(copyRecord(rec));
+    };
+    const onCaptureError = (c: () => LiveCapture | null) => (e: LiveCaptureError) => {
+      if (capture !== c()) return; // a retired capture
+      captureError = e;
+      stopping?.("error");
+    };
+
+    /** Open and start a capture with the first filter libpcap accepts. */
+    const startCapture = async (
+      attempts: (string | undefined)[],
+      gate: { fromNs: number; untilNs: number },
+    ): Promise<{ cap: LiveCapture; filter: string | undefined; fellBack: LiveCaptureError | null }> => {
+      let fellBack: LiveCaptureError | null = null;
+      for (let i = 0; i < attempts.length; i++) {
+        const filter = attempts[i];
+        const cap = await openLive({
+          iface,
+          ...(filter ? { filter } : {}),
+          ...(opts.backend ? { backend: opts.backend } : {}),
+          ...(opts.netns ? { netns: opts.netns } : {}),
+        });
+        try {
+          let self: LiveCapture | null = null;
+          await cap.start(makeSink(gate), onCaptureError(() => self));
+          self = cap;
+          return { cap, filter, fellBack };
+        } catch (e) {
+          await cap.stop().catch(() => undefined);
+          const last = i === attempts.length - 1;
+          if (!last && e instanceof LiveCaptureError && (e.code === "BAD_FILTER" || e.code === "CAPTURE_FAILED")) {
+            fellBack = e;
+            continue;
+          }
+          throw e;
+        }
+      }
+      throw new Error("unreachable: no capture filter to try");
+    };
+
+    let attempts = filterAttempts(ruleset, homeNet, opts);
+    let gate = { fromNs: 0, untilNs: Infinity };
+    const first = await startCapture(attempts, gate);
+    capture = first.cap;
+    let activeFilter = first.filter;
+    let activeAttempts = attempts;
+    if (first.fellBack) {
+      err(`note: the capture filter derived from the rules was refused by libpcap (${first.fellBack.message}); using ${activeFilter ? JSON.stringify(activeFilter) : "no filter"}.`);
+    }
 
     const stamp = reportStamp();
     const base = path.join("reports", `live-${iface}-${stamp}`);
@@ -85,9 +207,10 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       if (p) fs.mkdirSync(path.dirname(path.resolve(p)), { recursive: true });
 
     // Console: flagged packets (and ALLOWED with -v), at most 50 lines a second; the log has them all.
-    let consoleBudget = 50;
+    const fileName = `live:${iface}`;
+    let consoleBudget = CONSOLE_LINES_PER_SEC;
     let consoleSuppressed = 0;
-    const engine: Engine = new Engine({
+    const eng: Engine = new Engine({
       ruleset,
       homeNet,
       maxFlows,
@@ -99,99 +222,69 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
           return;
         }
         consoleBudget--;
-        const l = engine.lookup();
+        const l = eng.lookup();
         process.stdout.write(
-          formatPacketLine(
-            pkt,
-            rec.tsSec,
-            rec.tsNsec,
-            rec.hasTs,
-            rank,
-            l.id(ruleIndex),
-            l.reason(ruleIndex),
-            rec.frame,
-            iface,
-          ) + "\n",
+          formatPacketLine(pkt, rec.tsSec, rec.tsNsec, rec.hasTs, rank, l.id(ruleIndex), l.reason(ruleIndex), rec.frame, fileName) +
+            "\n",
         );
       },
     });
-    const fileIndex = engine.addFile(`live:${iface}`);
-
-    if (opts.enforce) {
-      const { enforceApply } = await import("../enforce/index.js");
-      await enforceApply(ruleset, {
-        backend: "nft",
-        dryRun: false,
-        homeNet,
-        sshGuard: opts.sshGuard !== false,
-        ...nftOpts,
-      });
-      enforced = true;
-      process.stderr.write(`pfw: enforcing ${rulesPath} with nftables (table inet pfw)\n`);
-    }
-
-    const derived = deriveBpf(ruleset, { seeAll: Boolean(opts.write || opts.verbose) });
-    const filter = combineFilters(opts.filter, derived);
-    capture = await openLive({
-      iface,
-      ...(filter ? { filter } : {}),
-      ...(opts.backend ? { backend: opts.backend } : {}),
-      ...(opts.netns ? { netns: opts.netns } : {}),
-    });
-    let writer: PcapWriter | null = null;
-    let count = 0;
-    let stopping: ((why: string) => void) | null = null;
-    const stopped = new Promise<string>((resolve) => (stopping = resolve));
-    let captureError: LiveCaptureError | null = null;
-    await capture.start(
-      (rec) => {
-        if (count >= maxCount) return;
-        count++;
-        if (opts.write) {
-          writer ??= new PcapWriter(opts.write, { linktype: rec.linktype });
-          writer.writeRecord(rec.buf, rec.off, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec);
-        }
-        engine.handle(rec, fileIndex);
-        if (count >= maxCount) stopping?.("count");
-      },
-      (e) => {
-        captureError = e;
-        stopping?.("error");
-      },
-    );
+    fileIndex = eng.addFile(fileName);
+    engine = eng;
+    for (const rec of early.splice(0)) handle(rec);
     process.stderr.write(
-      `pfw: capturing on ${iface} (${capture.backend} backend${filter ? `, filter: ${filter}` : ""}); Ctrl-C to stop\n`,
+      `pfw: capturing on ${iface} (${capture.backend} backend${activeFilter ? `, filter: ${activeFilter}` : ""}); Ctrl-C to stop\n`,
     );
 
-    // Rules reload: file watch (editors replace files, so watch the folder) and SIGHUP.
+    // Rules reload: a new derived filter means a new capture, cut at its start time.
+    let swapping: Promise<void> = Promise.resolve();
+    const swapFilter = async (): Promise<void> => {
+      const next = filterAttempts(ruleset, homeNet, opts);
+      if (next.join("\n") === activeAttempts.join("\n") || !capture) return;
+      const old = capture;
+      const oldGate = gate;
+      const newGate = { fromNs: Infinity, untilNs: Infinity };
+      try {
+        const started = await startCapture(next, newGate);
+        const cutNs = Date.now() * 1e6;
+        oldGate.untilNs = cutNs;
+        newGate.fromNs = cutNs;
+        capture = started.cap;
+        gate = newGate;
+        activeFilter = started.filter;
+        activeAttempts = next;
+        await old.stop().catch(() => undefined);
+        const st = old.stats();
+        retired = {
+          captured: retired.captured + st.captured,
+          kernelDrops: retired.kernelDrops + Math.max(0, st.kernelDrops),
+          unknown: retired.unknown || st.kernelDrops < 0,
+        };
+        process.stderr.write(`pfw: capture filter now: ${activeFilter ?? "(none)"}\n`);
+      } catch (e) {
+        err(`the capture filter for the new rules could not be applied, the old one stays (packets it drops are not seen): ${(e as Error).message}`);
+      }
+    };
     const reload = (why: string): void => {
       const res = loadRuleFile(rulesPath);
       if (!res.ruleset || res.problems.length) {
-        err(
-          `rules reload (${why}) refused, old rules stay in force:\n` +
-            res.problems.map((p) => `  ${formatProblem(p)}`).join("\n"),
-        );
+        err(`rules reload (${why}) refused, old rules stay in force:\n` + res.problems.map((p) => `  ${formatProblem(p)}`).join("\n"));
         return;
       }
       const rs: Ruleset = res.ruleset;
-      engine.setRules(rs);
+      ruleset = rs;
+      eng.setRules(rs);
       process.stderr.write(`pfw: rules reloaded (${why}): ${rs.rules.length} rules from ${rulesPath}\n`);
+      swapping = swapping.then(swapFilter);
       if (enforced) {
         void import("../enforce/index.js").then(({ enforceApply }) =>
-          enforceApply(rs, {
-            backend: "nft",
-            dryRun: false,
-            homeNet,
-            sshGuard: opts.sshGuard !== false,
-            ...nftOpts,
-          }).catch((e: unknown) =>
-            err(
-              `re-applying the rules with nftables failed, the previous kernel rules stay: ${(e as Error).message}`,
-            ),
+          enforceApply(rs, { backend: "nft", dryRun: false, homeNet, sshGuard: opts.sshGuard !== false, ...nftOpts }).catch(
+            (e: unknown) => err(`re-applying the rules with nftables failed, the previous kernel rules stay: ${(e as Error).message}`),
           ),
         );
       }
     };
+    // Editors replace files, so watch the folder and compare the text.
     let lastText = safeRead(rulesPath);
     let debounce: NodeJS.Timeout | null = null;
     const watcher = fs.watch(path.dirname(path.resolve(rulesPath)), () => {
@@ -204,16 +297,30 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
         }
       }, 150);
     });
+    watcher.on("error", () => undefined);
     const onHup = (): void => {
       lastText = safeRead(rulesPath);
       reload("SIGHUP");
     };
-    const onSignal = (sig: string) => (): void => stopping?.(sig);
+    let signals = 0;
+    const onSignal = (sig: string) => (): void => {
+      if (++signals > 1) {
+        err(`${sig} again: exiting at once, reports not written`);
+        process.exit(130);
+      }
+      stopping?.(sig);
+    };
     const onInt = onSignal("SIGINT");
     const onTerm = onSignal("SIGTERM");
     process.on("SIGHUP", onHup);
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
+
+    const stats = (): { captured: number; kernelDrops: number } => {
+      const st = capture!.stats();
+      const unknown = retired.unknown || st.kernelDrops < 0;
+      return { captured: retired.captured + st.captured, kernelDrops: unknown ? -1 : retired.kernelDrops + st.kernelDrops };
+    };
 
     // Status line every second; flow expiry on the wall clock.
     const started = Date.now();
@@ -222,15 +329,15 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     let ticks = 0;
     const timer = setInterval(() => {
       ticks++;
-      consoleBudget = 50;
-      const st = capture!.stats();
-      engine.expire(Date.now() / 1000);
+      consoleBudget = CONSOLE_LINES_PER_SEC;
+      const st = stats();
+      eng.expire(Date.now() / 1000);
       const rate = count - lastCount;
       lastCount = count;
-      const flagged = engine.summary.packetVerdicts;
+      const flagged = eng.summary.packetVerdicts;
       const nFlagged = (flagged[1] ?? 0) + (flagged[2] ?? 0) + (flagged[3] ?? 0);
       const line =
-        `${rate} pkt/s, ${count} packets, ${engine.liveFlows} flows, ${nFlagged} flagged, ` +
+        `${rate} pkt/s, ${count} packets, ${eng.liveFlows} flows, ${nFlagged} flagged, ` +
         `kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}` +
         (consoleSuppressed ? `, ${consoleSuppressed} lines not shown (see ${logPath})` : "");
       if (opts.status !== false) {
@@ -245,51 +352,47 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     watcher.close();
     if (debounce) clearTimeout(debounce);
     process.off("SIGHUP", onHup);
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
+    await swapping;
     if (tty && opts.status !== false) process.stderr.write("\r\x1b[K");
     await capture.stop();
     (writer as PcapWriter | null)?.close();
-    const st = capture.stats();
-    engine.summary.live = { captured: st.captured, kernel_drops: st.kernelDrops };
-    if (captureError) {
-      engine.summary.addError({
-        file: `live:${iface}`,
-        code: (captureError as LiveCaptureError).code,
-        offset: null,
-        message: (captureError as LiveCaptureError).message,
-      });
-    }
-    const result = engine.finish();
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    const st = stats();
+    eng.summary.live = { captured: st.captured, kernel_drops: st.kernelDrops };
+    const capErr = captureError as LiveCaptureError | null;
+    if (capErr) eng.summary.addError({ file: fileName, code: capErr.code, offset: null, message: capErr.message });
+    const result = eng.finish();
     process.stdout.write(result.tableText + "\n" + result.summaryText);
     process.stderr.write(
-      `pfw: stopped (${why}); captured ${st.captured}, kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}\n` +
-        `CSV report: ${csvPath}\nlog: ${logPath}\n` +
+      `pfw: stopped (${why}); captured ${st.captured}, kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}` +
+        (consoleSuppressed ? `; ${consoleSuppressed} flagged packets were not printed (all are in the log)` : "") +
+        `\nCSV report: ${csvPath}\nlog: ${logPath}\n` +
         (opts.json ? `JSON: ${opts.json}\n` : "") +
+        (opts.jsonl ? `JSON lines: ${opts.jsonl}\n` : "") +
         (opts.write ? `capture: ${opts.write}\n` : ""),
     );
-    if (captureError) {
-      err((captureError as LiveCaptureError).message);
+    if (capErr) {
+      err(capErr.message);
       return EXIT_ERROR;
     }
     return result.flaggedFlows > 0 || result.flaggedPackets > 0 ? EXIT_FLAGGED : EXIT_OK;
   } catch (e) {
     if (capture) await capture.stop().catch(() => undefined);
-    if (
-      e instanceof UsageError ||
-      e instanceof LiveCaptureError ||
-      (e as { name?: string }).name === "EnforceError"
-    ) {
+    if (e instanceof UsageError || e instanceof LiveCaptureError || (e as { name?: string }).name === "EnforceError") {
       err((e as Error).message);
+      return EXIT_ERROR;
+    }
+    const io = e as NodeJS.ErrnoException;
+    if (io.syscall && io.code) {
+      err(`cannot write the reports: ${io.message}`);
       return EXIT_ERROR;
     }
     throw e;
   } finally {
     if (enforced && !opts.persist) {
       const { enforceFlush } = await import("../enforce/index.js");
-      await enforceFlush("nft", nftOpts).catch((e: unknown) =>
-        err(`removing the nftables table failed: ${(e as Error).message}`),
-      );
+      await enforceFlush("nft", nftOpts).catch((e: unknown) => err(`removing the nftables table failed: ${(e as Error).message}`));
     }
   }
 }

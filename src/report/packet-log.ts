@@ -79,7 +79,10 @@ export function formatPacketLine(
   frame: number,
   file: string,
 ): string {
-  consoleLog ??= new PacketLog({}, { files: [], rules: { id: () => "", reason: () => "", severity: () => "" } });
+  consoleLog ??= new PacketLog(
+    {},
+    { files: [], rules: { id: () => "", reason: () => "", severity: () => "" } },
+  );
   return consoleLog.lineFor(pkt, tsSec, tsNsec, hasTs, verdictRank, ruleId, reason, frame, file);
 }
 let consoleLog: PacketLog | null = null;

@@ -386,7 +386,7 @@ export interface CompileOptions {
   /** Home networks added to the file's home_net (for `direction`). */
   homeNet?: Cidr[];
   /**
-   * Matching strategy, for tests and benchmarks only. auto (default): dense for up to 128 rules,
+   * Matching strategy, for tests and benchmarks only. auto (default): dense for up to 64 rules,
    * else per packet the cheaper of dense and sparse; auto-always: that choice at any size.
    */
   strategy?: "auto" | "auto-always" | "dense" | "sparse";
@@ -394,10 +394,10 @@ export interface CompileOptions {
 
 /** Compile a ruleset once. opts.homeNet adds home networks to the file's home_net (for direction). */
 export function compileRules(ruleset: Ruleset, opts: CompileOptions = {}): CompiledRules {
-  // auto: up to 4 words (128 rules) the dense AND is never more than 4 steps; use it alone.
+  // auto: up to 2 words (64 rules) the dense AND is never more than 2 steps; use it alone.
   const dense =
     opts.strategy === "dense" ||
-    (opts.strategy !== "sparse" && opts.strategy !== "auto-always" && ruleset.rules.length <= 128);
+    (opts.strategy !== "sparse" && opts.strategy !== "auto-always" && ruleset.rules.length <= 64);
   const mode = dense ? 1 : opts.strategy === "sparse" ? 2 : 0;
   return new Compiled(ruleset, [...ruleset.homeNet, ...(opts.homeNet ?? [])], mode);
 }

@@ -195,6 +195,14 @@ describe("IPv6", () => {
     const ev = expectPrefixesSafe(eth(0x86dd, ip6(0, chain)), ETH);
     expect(ev.slice(54, 90).every((e) => e === "IPV6_EXTHDR_TRUNCATED")).toBe(true);
   });
+  it("hop-by-hop options: one spilling past its header but not past the payload is tolerated, as in Wireshark", () => {
+    // HBH (len 0 = 8 bytes): Pad1 x5, then PadN whose length byte is the next header's first byte.
+    const spill = decode(eth(0x86dd, ip6(0, cat(hex("1100 0000 0000 0001"), udp(text(4))))), ETH);
+    expect([eventName(spill), spill.ipProto, spill.srcPort]).toEqual(["", 17, 53]);
+    // Option 0x02 of length 0xd0 runs past the end of the packet: tshark reports it malformed, no UDP.
+    const bad = decode(eth(0x86dd, ip6(0, cat(hex("1100 02d0 0000 0000"), udp(text(4))))), ETH);
+    expect([eventName(bad), bad.srcPort, bad.ipVersion]).toEqual(["IPV6_OPT_INVALID", -1, 6]);
+  });
   it("fragment header: the first fragment decodes ports, a later one does not", () => {
     const first = decode(eth(0x86dd, ip6(44, cat(hex("0600 0001 00000007"), tcp()))), ETH);
     expect([first.srcPort, first.tcpFlags, first.moreFragments, first.ipId]).toEqual([1234, 0x18, 1, 7]);

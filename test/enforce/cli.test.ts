@@ -157,7 +157,7 @@ async function pfw(args: string[]): Promise<{ code: number; out: string; err: st
     );
     chmodSync(entry, 0o644);
     const root = path.resolve(here, "../..");
-    for (const cmd of ["status", "apply", "flush"]) {
+    for (const cmd of ["apply", "status"]) {
       const r = spawnSync(
         "setpriv",
         [

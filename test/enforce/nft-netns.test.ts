@@ -193,6 +193,20 @@ const mustRun = ready || process.env.CI === "true";
     }
   });
 
+  test("overlapping and duplicate addresses in one rule apply (auto-merge) and still match", async () => {
+    const list = ["10.0.0.0/8", "10.77.0.0/16", "10.77.0.3", "10.77.0.3", "fd77::/16", "fd77::3", "::1"].map(
+      cidr,
+    );
+    await applyNft(
+      buildNftScript(ruleset([rule({ id: "overlap", action: "block", src: list })]), { sshGuard: true }),
+      ns,
+    );
+    expect(lab.ping(LAB.a4, LAB.b4bad, 2)).toBe(0);
+    expect(lab.ping(LAB.a6, LAB.b6bad, 1)).toBe(0);
+    expect(packetsOf(await statusNft(ns), "overlap")).toBe(3);
+    await flushNft(ns);
+  });
+
   test("missing nft: one-sentence NFT_MISSING error", async () => {
     await expect(applyNft("", { nftPath: "/nonexistent/nft" })).rejects.toMatchObject({
       code: "NFT_MISSING",

@@ -370,3 +370,31 @@ describe("terminal table and summary", () => {
     expect(row!["id.resp_p"]).toBe(23);
   });
 });
+
+describe("FlowReports fan-out", () => {
+  it("feeds summary, CSV, JSON and table from one onEvict, building rows once per flow", async () => {
+    const { FlowReports } = await import("../../src/report/flow-reports.js");
+    const summary = new Summary();
+    summary.addFile("a.pcap");
+    const csvPath = path.join(dir, "fan.csv");
+    const jsonPath = path.join(dir, "fan.json");
+    const csv = new FlowCsvWriter(csvPath, ctx);
+    const json = new JsonReportWriter(jsonPath, ctx);
+    const table = new FlaggedFlowTable(ctx);
+    const reports = new FlowReports(ctx, { summary, csv, json, table });
+    scan([(f) => reports.addFlow(f)]);
+    csv.close();
+    json.close(summary);
+    expect([summary.flows, csv.rows, json.rows, table.flagged]).toEqual([4, 3, 3, 3]);
+    const csvUids = fs
+      .readFileSync(csvPath, "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(",")[1]);
+    const jsonUids = JSON.parse(fs.readFileSync(jsonPath, "utf8")).flows.map((f: { uid: string }) => f.uid);
+    expect(csvUids).toEqual(jsonUids);
+    // Flush order here is BLOCKED, ALERT, UNKNOWN: the table's severity order too.
+    expect(table.rows().map((r) => r.uid)).toEqual(jsonUids);
+  });
+});
