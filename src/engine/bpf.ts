@@ -38,9 +38,11 @@ export const BPF_MAX_CLAUSES = 200;
 export const BPF_MAX_TEXT = 16_000;
 
 /** IPv6 packets whose first next-header is not one BPF can follow the way pfw does. */
-export const IPV6_ESCAPE = "(ip6 and not ip6 proto 6 and not ip6 proto 17 and not ip6 proto 58 and not ip6 proto 1)";
+export const IPV6_ESCAPE =
+  "(ip6 and not ip6 proto 6 and not ip6 proto 17 and not ip6 proto 58 and not ip6 proto 1)";
 /** Ethernet encapsulations pfw decodes through (MPLS, PPPoE session, 802.3 LLC/SNAP, then VLAN last). */
-export const LINK_ESCAPE = "ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864 or ether[12:2] <= 1500 or vlan";
+export const LINK_ESCAPE =
+  "ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864 or ether[12:2] <= 1500 or vlan";
 
 /** "10.0.0.0/8" from the parsed numbers (never the user's text). */
 export function cidrFilterText(c: Cidr): string {
@@ -53,7 +55,11 @@ function nets(dir: "src" | "dst", list: readonly Cidr[]): string {
 }
 
 function ports(dir: "src " | "dst " | "", list: readonly PortRange[]): string {
-  return "(" + list.map((p) => (p.lo === p.hi ? `${dir}port ${p.lo}` : `${dir}portrange ${p.lo}-${p.hi}`)).join(" or ") + ")";
+  return (
+    "(" +
+    list.map((p) => (p.lo === p.hi ? `${dir}port ${p.lo}` : `${dir}portrange ${p.lo}-${p.hi}`)).join(" or ") +
+    ")"
+  );
 }
 
 /** Fields of one orientation: src/dst addresses, ports and the direction's home-network side. */
@@ -76,7 +82,8 @@ export function ruleClause(r: Rule, home: readonly Cidr[]): string | null {
   if (r.direction !== "any" && home.length === 0) return null;
   if (r.proto?.length === 0 || r.src?.length === 0 || r.dst?.length === 0) return null;
   const common: string[] = [];
-  if (r.proto?.length) common.push("(" + r.proto.map((p) => `ip proto ${p} or ip6 proto ${p}`).join(" or ") + ")");
+  if (r.proto?.length)
+    common.push("(" + r.proto.map((p) => `ip proto ${p} or ip6 proto ${p}`).join(" or ") + ")");
   if (r.port?.length) common.push(ports("", r.port));
   const fwd = oriented(r, home, false);
   if (fwd.length) {

@@ -39,13 +39,16 @@ export const CONSOLE_LINES_PER_SEC = 50;
 /** `pfw interfaces`. */
 export async function runInterfacesCli(): Promise<number> {
   const list = listInterfaces();
-  for (const i of list) process.stdout.write(`${i.name.padEnd(16)} ${i.addresses.join(" ") || "(no addresses)"}\n`);
+  for (const i of list)
+    process.stdout.write(`${i.name.padEnd(16)} ${i.addresses.join(" ") || "(no addresses)"}\n`);
   return EXIT_OK;
 }
 
 /** Addresses of an interface (in a netns if given), as /32 and /128 home networks. */
 function interfaceAddresses(iface: string, netns?: string): Cidr[] {
-  const argv = netns ? ["-n", netns, "-j", "addr", "show", "dev", iface] : ["-j", "addr", "show", "dev", iface];
+  const argv = netns
+    ? ["-n", netns, "-j", "addr", "show", "dev", iface]
+    : ["-j", "addr", "show", "dev", iface];
   const r = spawnSync("ip", argv, { encoding: "utf8" });
   const out: Cidr[] = [];
   if (r.status !== 0) return out;
@@ -105,18 +108,29 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     const maxFlows = Number(opts.maxFlows);
     const duration = opts.duration !== undefined ? Number(opts.duration) : Infinity;
     const maxCount = opts.count !== undefined ? Number(opts.count) : Infinity;
-    if (!(duration > 0)) throw new UsageError(`--duration: "${opts.duration}" is not a positive number of seconds`);
+    if (!(duration > 0))
+      throw new UsageError(`--duration: "${opts.duration}" is not a positive number of seconds`);
     if (!(maxCount > 0)) throw new UsageError(`--count: "${opts.count}" is not a positive number`);
-    if (!Number.isInteger(maxFlows) || maxFlows < 1) throw new UsageError(`--max-flows: "${opts.maxFlows}" is not a positive integer`);
+    if (!Number.isInteger(maxFlows) || maxFlows < 1)
+      throw new UsageError(`--max-flows: "${opts.maxFlows}" is not a positive integer`);
 
     if (opts.netns !== undefined && process.geteuid?.() !== 0) {
       // Entering a namespace needs CAP_SYS_ADMIN; libpcap's error for it reads like a missing namespace.
-      throw new LiveCaptureError("PERMISSION_DENIED", `Capturing inside the network namespace "${opts.netns}" needs root.`);
+      throw new LiveCaptureError(
+        "PERMISSION_DENIED",
+        `Capturing inside the network namespace "${opts.netns}" needs root.`,
+      );
     }
 
     if (opts.enforce) {
       const { enforceApply } = await import("../enforce/index.js");
-      await enforceApply(ruleset, { backend: "nft", dryRun: false, homeNet, sshGuard: opts.sshGuard !== false, ...nftOpts });
+      await enforceApply(ruleset, {
+        backend: "nft",
+        dryRun: false,
+        homeNet,
+        sshGuard: opts.sshGuard !== false,
+        ...nftOpts,
+      });
       enforced = true;
       process.stderr.write(`pfw: enforcing ${rulesPath} with nftables (table inet pfw)\n`);
     }
@@ -173,13 +187,20 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
         });
         try {
           let self: LiveCapture | null = null;
-          await cap.start(makeSink(gate), onCaptureError(() => self));
+          await cap.start(
+            makeSink(gate),
+            onCaptureError(() => self),
+          );
           self = cap;
           return { cap, filter, fellBack };
         } catch (e) {
           await cap.stop().catch(() => undefined);
           const last = i === attempts.length - 1;
-          if (!last && e instanceof LiveCaptureError && (e.code === "BAD_FILTER" || e.code === "CAPTURE_FAILED")) {
+          if (
+            !last &&
+            e instanceof LiveCaptureError &&
+            (e.code === "BAD_FILTER" || e.code === "CAPTURE_FAILED")
+          ) {
             fellBack = e;
             continue;
           }
@@ -196,7 +217,9 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     let activeFilter = first.filter;
     let activeAttempts = attempts;
     if (first.fellBack) {
-      err(`note: the capture filter derived from the rules was refused by libpcap (${first.fellBack.message}); using ${activeFilter ? JSON.stringify(activeFilter) : "no filter"}.`);
+      err(
+        `note: the capture filter derived from the rules was refused by libpcap (${first.fellBack.message}); using ${activeFilter ? JSON.stringify(activeFilter) : "no filter"}.`,
+      );
     }
 
     const stamp = reportStamp();
@@ -224,8 +247,17 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
         consoleBudget--;
         const l = eng.lookup();
         process.stdout.write(
-          formatPacketLine(pkt, rec.tsSec, rec.tsNsec, rec.hasTs, rank, l.id(ruleIndex), l.reason(ruleIndex), rec.frame, fileName) +
-            "\n",
+          formatPacketLine(
+            pkt,
+            rec.tsSec,
+            rec.tsNsec,
+            rec.hasTs,
+            rank,
+            l.id(ruleIndex),
+            l.reason(ruleIndex),
+            rec.frame,
+            fileName,
+          ) + "\n",
         );
       },
     });
@@ -262,13 +294,18 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
         };
         process.stderr.write(`pfw: capture filter now: ${activeFilter ?? "(none)"}\n`);
       } catch (e) {
-        err(`the capture filter for the new rules could not be applied, the old one stays (packets it drops are not seen): ${(e as Error).message}`);
+        err(
+          `the capture filter for the new rules could not be applied, the old one stays (packets it drops are not seen): ${(e as Error).message}`,
+        );
       }
     };
     const reload = (why: string): void => {
       const res = loadRuleFile(rulesPath);
       if (!res.ruleset || res.problems.length) {
-        err(`rules reload (${why}) refused, old rules stay in force:\n` + res.problems.map((p) => `  ${formatProblem(p)}`).join("\n"));
+        err(
+          `rules reload (${why}) refused, old rules stay in force:\n` +
+            res.problems.map((p) => `  ${formatProblem(p)}`).join("\n"),
+        );
         return;
       }
       const rs: Ruleset = res.ruleset;
@@ -278,8 +315,16 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       swapping = swapping.then(swapFilter);
       if (enforced) {
         void import("../enforce/index.js").then(({ enforceApply }) =>
-          enforceApply(rs, { backend: "nft", dryRun: false, homeNet, sshGuard: opts.sshGuard !== false, ...nftOpts }).catch(
-            (e: unknown) => err(`re-applying the rules with nftables failed, the previous kernel rules stay: ${(e as Error).message}`),
+          enforceApply(rs, {
+            backend: "nft",
+            dryRun: false,
+            homeNet,
+            sshGuard: opts.sshGuard !== false,
+            ...nftOpts,
+          }).catch((e: unknown) =>
+            err(
+              `re-applying the rules with nftables failed, the previous kernel rules stay: ${(e as Error).message}`,
+            ),
           ),
         );
       }
@@ -319,7 +364,10 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     const stats = (): { captured: number; kernelDrops: number } => {
       const st = capture!.stats();
       const unknown = retired.unknown || st.kernelDrops < 0;
-      return { captured: retired.captured + st.captured, kernelDrops: unknown ? -1 : retired.kernelDrops + st.kernelDrops };
+      return {
+        captured: retired.captured + st.captured,
+        kernelDrops: unknown ? -1 : retired.kernelDrops + st.kernelDrops,
+      };
     };
 
     // Status line every second; flow expiry on the wall clock.
@@ -361,12 +409,15 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     const st = stats();
     eng.summary.live = { captured: st.captured, kernel_drops: st.kernelDrops };
     const capErr = captureError as LiveCaptureError | null;
-    if (capErr) eng.summary.addError({ file: fileName, code: capErr.code, offset: null, message: capErr.message });
+    if (capErr)
+      eng.summary.addError({ file: fileName, code: capErr.code, offset: null, message: capErr.message });
     const result = eng.finish();
     process.stdout.write(result.tableText + "\n" + result.summaryText);
     process.stderr.write(
       `pfw: stopped (${why}); captured ${st.captured}, kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}` +
-        (consoleSuppressed ? `; ${consoleSuppressed} flagged packets were not printed (all are in the log)` : "") +
+        (consoleSuppressed
+          ? `; ${consoleSuppressed} flagged packets were not printed (all are in the log)`
+          : "") +
         `\nCSV report: ${csvPath}\nlog: ${logPath}\n` +
         (opts.json ? `JSON: ${opts.json}\n` : "") +
         (opts.jsonl ? `JSON lines: ${opts.jsonl}\n` : "") +
@@ -379,7 +430,11 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     return result.flaggedFlows > 0 || result.flaggedPackets > 0 ? EXIT_FLAGGED : EXIT_OK;
   } catch (e) {
     if (capture) await capture.stop().catch(() => undefined);
-    if (e instanceof UsageError || e instanceof LiveCaptureError || (e as { name?: string }).name === "EnforceError") {
+    if (
+      e instanceof UsageError ||
+      e instanceof LiveCaptureError ||
+      (e as { name?: string }).name === "EnforceError"
+    ) {
       err((e as Error).message);
       return EXIT_ERROR;
     }
@@ -392,7 +447,9 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
   } finally {
     if (enforced && !opts.persist) {
       const { enforceFlush } = await import("../enforce/index.js");
-      await enforceFlush("nft", nftOpts).catch((e: unknown) => err(`removing the nftables table failed: ${(e as Error).message}`));
+      await enforceFlush("nft", nftOpts).catch((e: unknown) =>
+        err(`removing the nftables table failed: ${(e as Error).message}`),
+      );
     }
   }
 }

@@ -3,21 +3,35 @@
  * constraint bitmaps). A Ruleset is compiled once into immutable indexes; per field an index
  * maps a packet value to the id of a bitset of rule numbers (bit r = rule r may match on this
  * field; rules without the field are in every bitset of that field):
- *   - src / dst: a stride-4 multibit CIDR trie per IP version (built from a binary trie by
- *     prefix expansion; every entry holds the union of all prefixes on its path), so a lookup
- *     is at most 8 (v4) or 32 (v6) table steps whatever the number of rules;
+ *   - src / dst, per IP version: single hosts (/32, /128) in an open-addressing hash, shorter
+ *     prefixes in a stride-4 multibit trie built from a binary trie by prefix expansion; every
+ *     entry holds the union of all prefixes containing it, so a lookup is one hash probe plus at
+ *     most 8 (v4) or 32 (v6) table steps, whatever the number of rules;
  *   - sport / dport / port: 65,536-entry Int32Array tables of bitset ids;
  *   - proto: a 256-entry table; direction: three bitsets (in, out, neither).
  * All bitsets live deduplicated in one Uint32Array pool (W words each) with, per bitset, the
- * ascending list of its non-zero words. match() takes the field bitset with the fewest non-zero
- * words as the driver, ANDs the others word by word at those positions only, and returns the
- * lowest set bit (= first rule in file order). Guarantees: match() allocates nothing and does no
- * string work; it returns exactly what interpretRules() (./interpret.ts) returns.
+ * ascending list of its non-zero words. Dense side: take the field bitset with the fewest
+ * non-zero words as the driver, AND the others word by word at those positions only, return the
+ * lowest set bit (= first rule in file order). Sparse side (large rulesets): each rule has a key
+ * field (its most selective one); per field value the sorted list of rules keyed there; the
+ * first of those candidates passing the AND is the answer (a rule can only match if its key
+ * field matches). Per packet the cheaper side is used, so cost follows the number of rules that
+ * could match, not the number of rules.
+ * Guarantees: match() allocates nothing and does no string work; it returns exactly what
+ * interpretRules() (./interpret.ts) returns (property-tested). The ruleset must not be mutated
+ * after compiling.
  */
 
 import type { DecodedPacket } from "../decode/packet.js";
-import { MATCH_DEFAULT, MATCH_NO_VERDICT } from "./interpret.js";
-import { ACTION_VERDICT, type Cidr, type Rule, type Ruleset, type Verdict } from "./types.js";
+import {
+  ACTION_VERDICT,
+  MATCH_DEFAULT,
+  MATCH_NO_VERDICT,
+  type Cidr,
+  type Rule,
+  type Ruleset,
+  type Verdict,
+} from "./types.js";
 
 export { MATCH_DEFAULT, MATCH_NO_VERDICT };
 

@@ -9,12 +9,16 @@
 
 import type { DecodedPacket } from "../decode/packet.js";
 import { cidrContains4, cidrContains6 } from "./addr.js";
-import type { Cidr, PortRange, Rule, Ruleset } from "./types.js";
+import {
+  MATCH_DEFAULT,
+  MATCH_NO_VERDICT,
+  type Cidr,
+  type PortRange,
+  type Rule,
+  type Ruleset,
+} from "./types.js";
 
-/** match() result: no rule matched, the default action applies. */
-export const MATCH_DEFAULT = -1;
-/** match() result: the packet is not judged (not IP, or its IP version is not in ruleset.ipVersions). */
-export const MATCH_NO_VERDICT = -2;
+export { MATCH_DEFAULT, MATCH_NO_VERDICT };
 
 function inAny(cidrs: readonly Cidr[], pkt: DecodedPacket, src: boolean): boolean {
   for (const c of cidrs) {

@@ -102,6 +102,11 @@ export interface RuleProblem {
   message: string;
 }
 
+/** CompiledRules.match() / interpretRules() result: no rule matched, the default action applies. */
+export const MATCH_DEFAULT = -1;
+/** match() result: no verdict (not IP, or an IP version not in ruleset.ipVersions). */
+export const MATCH_NO_VERDICT = -2;
+
 /** Result of matching one packet: the verdict and the rule that decided (-1: the default). */
 export interface MatchResult {
   verdict: Verdict;

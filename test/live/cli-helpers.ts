@@ -44,10 +44,15 @@ export function staleBuildFiles(): string[] {
 export function ensureBuilt(): void {
   if (staleBuildFiles().length === 0) return;
   const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: repoRoot, encoding: "utf8" });
+  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
   const stale = staleBuildFiles();
   if (stale.length > 0)
-    throw new Error(`dist/ is stale after tsc (exit ${r.status}): ${stale.slice(0, 5).join(", ")}\n${r.stdout}`);
+    throw new Error(
+      `dist/ is stale after tsc (exit ${r.status}): ${stale.slice(0, 5).join(", ")}\n${r.stdout}`,
+    );
 }
 
 /** A finished process. */
@@ -73,7 +78,12 @@ export interface Running {
 export function startProcess(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Running {
   const [cmd, ...args] = argv;
   if (!cmd) throw new Error("empty argv");
-  const child = spawn(cmd, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], cwd: opts.cwd, env: opts.env });
+  const child = spawn(cmd, args, {
+    shell: false,
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: opts.cwd,
+    env: opts.env,
+  });
   let stdout = "";
   let stderr = "";
   const waiters = new Set<() => void>();
@@ -114,7 +124,9 @@ export function startProcess(argv: string[], opts: { cwd?: string; env?: NodeJS.
           } else if (done) {
             clearTimeout(timer);
             waiters.delete(check);
-            reject(new Error(`process exited before ${re} appeared on stderr:\n${stderr}\nstdout:\n${stdout}`));
+            reject(
+              new Error(`process exited before ${re} appeared on stderr:\n${stderr}\nstdout:\n${stdout}`),
+            );
           }
         };
         waiters.add(check);
@@ -238,5 +250,8 @@ export function readJson(p: string): ReportJson {
 
 /** Lines of a text file without the final empty one. */
 export function lines(p: string): string[] {
-  return fs.readFileSync(p, "utf8").split("\n").filter((l) => l !== "");
+  return fs
+    .readFileSync(p, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
 }

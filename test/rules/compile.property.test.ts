@@ -268,7 +268,7 @@ describe("compiled matcher, fixed cases", () => {
     expect(c.idOf(c.match(p))).toBe("in");
     [p.src4, p.dst4] = [p.dst4, p.src4];
     expect(c.idOf(c.match(p))).toBe("out");
-    p.src4 = 0xc0a80101; // home to home: neither
+    p.dst4 = 0xc0a80101; // home to home: neither
     expect(c.idOf(c.match(p))).toBe("default");
     p.ipVersion = 6;
     [p.src6a, p.dst6a] = [0x20010db8, 0x2a000000];
