@@ -2,7 +2,8 @@
  * The bundled example trace: a small, deterministic personal-machine capture (home LAN 192.168.1.0/24).
  * Contents: ARP, DNS to the router 192.168.1.1, HTTPS (443) and HTTP (80) sessions, an inbound telnet (23)
  * attempt, an SMTP (25) session, traffic from 10.0.0.5, ICMP pings, an IPv6 HTTPS flow with ICMPv6 echo,
- * 802.1Q-tagged frames (VLAN 10), a 20-port SYN sweep from 198.51.100.99, NTP, mDNS and one unknown TCP port.
+ * 802.1Q-tagged frames (VLAN 10), a 20-port SYN sweep from 198.51.100.99, NTP, mDNS, one unknown TCP port,
+ * and IP protocols other than TCP/UDP/ICMP: an IGMP membership report, a GRE packet and an ESP exchange.
  * With the legacy rules {"allow":{"ips":["192.168.1.1"],"ports":[80,443],"protocols":["TCP","UDP"]},
  * "block":{"ips":["10.0.0.5"],"ports":[23,25],"protocols":["ICMP"]}} it yields BLOCKED, ALLOWED and UNKNOWN.
  */
@@ -19,7 +20,9 @@ import {
   ethernet,
   icmp,
   icmpv6,
+  inetChecksum,
   ipv4,
+  ipv4Bytes,
   ipv6,
   prng,
   randomBytes,
@@ -396,5 +399,49 @@ export function buildExampleTrace(): TraceFrame[] {
     443,
     Array.from({ length: 20 }, () => [30, 180] as [number, number]),
   );
+  // 13. IP protocols other than TCP/UDP/ICMP (legacy rules: UNKNOWN): IGMP, GRE, ESP
+  {
+    // IGMPv2 membership report for the mDNS group (RFC 2236 section 2), TTL 1
+    const igmp = new Uint8Array(8);
+    igmp[0] = 0x16;
+    igmp.set(ipv4Bytes("224.0.0.251"), 4);
+    const ck = inetChecksum(igmp);
+    igmp[2] = ck >> 8;
+    igmp[3] = ck & 0xff;
+    emit(
+      ethernet(
+        LAPTOP_MAC,
+        "01:00:5e:00:00:fb",
+        0x0800,
+        ipv4({ src: LAPTOP, dst: "224.0.0.251", proto: 2, ttl: 1 }, igmp),
+      ),
+    );
+  }
+  {
+    // GRE (RFC 2784) to a home-lab bridge: transparent Ethernet bridging (0x6558) carrying an ARP request
+    const inner = ethernet(
+      LAPTOP_MAC,
+      "ff:ff:ff:ff:ff:ff",
+      0x0806,
+      arp(1, LAPTOP_MAC, "10.99.0.1", "00:00:00:00:00:00", "10.99.0.2"),
+    );
+    const gre = new Uint8Array(4 + inner.length);
+    gre[2] = 0x65;
+    gre[3] = 0x58;
+    gre.set(inner, 4);
+    v4(LAPTOP, "203.0.113.7", 47, gre);
+  }
+  for (let k = 0; k < 2; k++) {
+    // ESP (RFC 4303): SPI, sequence number, then encrypted bytes; out and back
+    const esp = (spi: number): Uint8Array => {
+      const b = new Uint8Array(8 + 48);
+      b.set([spi >>> 24, (spi >>> 16) & 0xff, (spi >>> 8) & 0xff, spi & 0xff, 0, 0, 0, k + 1], 0);
+      b.set(randomBytes(rnd, 48), 8);
+      return b;
+    };
+    v4(LAPTOP, "198.51.100.200", 50, esp(0xc0ffee01));
+    at(30000);
+    v4("198.51.100.200", LAPTOP, 50, esp(0x5eed0001));
+  }
   return frames;
 }

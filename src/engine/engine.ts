@@ -13,6 +13,7 @@ import { decodeFrame } from "../decode/frame.js";
 import { DecodedPacket } from "../decode/packet.js";
 import { FlowTable, type FlowRecord } from "../flows/table.js";
 import { FlowCsvWriter } from "../report/csv.js";
+import { FlowReports } from "../report/flow-reports.js";
 import { JsonReportWriter } from "../report/json.js";
 import { PacketLog } from "../report/packet-log.js";
 import type { ReportContext } from "../report/flow-row.js";
@@ -77,6 +78,7 @@ export class Engine {
   private readonly json: JsonReportWriter | null;
   private readonly table: FlaggedFlowTable;
   private readonly log: PacketLog | null;
+  private readonly reports: FlowReports;
   private flaggedPcap: PcapWriter | null = null;
   private flaggedLinktype = -1;
   private flaggedWritten = 0;
@@ -101,6 +103,13 @@ export class Engine {
       o.logPath || o.jsonlPath
         ? new PacketLog({ textPath: o.logPath ?? null, jsonlPath: o.jsonlPath ?? null }, this.ctx)
         : null;
+    this.reports = new FlowReports(this.ctx, {
+      summary: this.summary,
+      csv: this.csv,
+      json: this.json,
+      table: this.table,
+      allFlows: o.allFlows ?? false,
+    });
     this.flows = new FlowTable({
       maxFlows: opts.maxFlows ?? 1_000_000,
       idleTimeoutSec: opts.idleTimeoutSec ?? { tcp: 3600, udp: 120, other: 120 },
@@ -218,10 +227,7 @@ export class Engine {
   }
 
   private onEvict(f: FlowRecord): void {
-    this.summary.addFlow(f);
-    this.table.addFlow(f);
-    this.csv?.addFlow(f);
-    this.json?.addFlow(f);
+    this.reports.addFlow(f);
   }
 
   /** Flagged packets go to one classic pcap; it has one link type, so frames of another are counted, not written. */

@@ -210,7 +210,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       throw new Error("unreachable: no capture filter to try");
     };
 
-    let attempts = filterAttempts(ruleset, homeNet, opts);
+    const attempts = filterAttempts(ruleset, homeNet, opts);
     let gate = { fromNs: 0, untilNs: Infinity };
     const first = await startCapture(attempts, gate);
     capture = first.cap;

@@ -18,17 +18,19 @@ export const EXIT_FLAGGED = 1;
 export const EXIT_ERROR = 2;
 
 /** Expand folders (one level, sorted) into the capture files inside them. */
-export function expandInputs(inputs: string[]): { files: string[]; errors: string[] } {
+export function expandInputs(inputs: string[]): {
+  files: string[];
+  errors: { input: string; message: string }[];
+} {
   const files: string[] = [];
-  const errors: string[] = [];
+  const errors: { input: string; message: string }[] = [];
   for (const input of inputs) {
     let st: fs.Stats;
     try {
       st = fs.statSync(input);
     } catch (e) {
-      errors.push(
-        `${input}: cannot read capture: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      errors.push({ input, message: `${input}: cannot read capture: ${why}` });
       continue;
     }
     if (!st.isDirectory()) {
@@ -40,7 +42,8 @@ export function expandInputs(inputs: string[]): { files: string[]; errors: strin
       .sort()
       .map((n) => path.join(input, n))
       .filter((p) => fs.statSync(p).isFile() && looksLikeCapture(p));
-    if (inside.length === 0) errors.push(`${input}: folder holds no pcap, pcapng or gzip capture`);
+    if (inside.length === 0)
+      errors.push({ input, message: `${input}: folder holds no pcap, pcapng or gzip capture` });
     files.push(...inside);
   }
   return { files, errors };
@@ -73,7 +76,7 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
       throw new UsageError(`--max-flows: "${opts.maxFlows}" is not a positive integer`);
 
     const { files, errors: inputErrors } = expandInputs(inputs);
-    for (const e of inputErrors) err(e);
+    for (const e of inputErrors) err(e.message);
 
     const stamp = reportStamp();
     const base = path
@@ -102,7 +105,7 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
       },
     });
     for (const e of inputErrors)
-      engine.summary.addError({ file: e.split(":")[0] ?? "", code: "INPUT", offset: null, message: e });
+      engine.summary.addError({ file: e.input, code: "INPUT", offset: null, message: e.message });
 
     let hadError = inputErrors.length > 0;
     for (const file of files) {

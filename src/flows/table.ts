@@ -243,7 +243,7 @@ export class FlowRecord {
   get firstFrame(): number {
     return this.t.frame0[this.index] ?? 0;
   }
-  /** Index of the capture file of the flow's first packet. */
+  /** Index of the capture file of the flow's first packet (stored as 16 bits: 0..65535). */
   get fileIndex(): number {
     return this.t.file0[this.index] ?? 0;
   }

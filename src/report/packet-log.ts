@@ -14,7 +14,7 @@
  *
  * JSON line (one object per line, keys in this order):
  *   {"timestamp":"2024-01-02T03:04:05.123456+0000","event_type":"drop"|"alert","src_ip","src_port",
- *    "dest_ip","dest_port","proto":"TCP","icmp_type","icmp_code","community_id",
+ *    "dest_ip","dest_port","proto":"TCP" (ICMPv6 as Suricata's "IPv6-ICMP"),"icmp_type","icmp_code","community_id",
  *    "alert":{"action":"blocked"|"allowed","signature_id","signature","severity"},
  *    "pfw":{"verdict","rule_id","frame","file"}}
  *  - event_type "drop" for BLOCKED, "alert" for ALERT and UNKNOWN; alert.action "blocked" / "allowed";
@@ -235,7 +235,7 @@ function eveLine(
   if (d.sport >= 0) ev.src_port = d.sport;
   ev.dest_ip = d.dst;
   if (d.dport >= 0) ev.dest_port = d.dport;
-  ev.proto = d.proto;
+  ev.proto = d.proto === "ICMPv6" ? "IPv6-ICMP" : d.proto; // Suricata's name
   if (d.icmpType >= 0) {
     ev.icmp_type = d.icmpType;
     ev.icmp_code = d.icmpCode;

@@ -3,13 +3,14 @@
  * and per flow at eviction (top talkers), rendered by the table, JSON and live reports.
  *
  * Top talkers: IP bytes sent + received per address, accumulated from flows as they leave the flow
- * table (so per flow, not per packet). The map is bounded: when it exceeds maxTalkers addresses it is
- * pruned to the heaviest half, so counts of light addresses seen early may be lost (heavy hitters stay).
+ * table (so per flow, not per packet), in a bounded TopTalkers table (talkers.ts): when it holds
+ * maxTalkers addresses it keeps those heavier than the median, so light addresses seen early may be lost.
  */
 import { DECODE_EVENT_NAMES } from "../decode/events.js";
 import type { FlowRecord } from "../flows/table.js";
 import type { Verdict } from "../rules/types.js";
-import { addrText, RANK_VERDICT } from "./flow-row.js";
+import { RANK_VERDICT } from "./flow-row.js";
+import { TopTalkers } from "./talkers.js";
 
 /** A problem met while reading a capture (the report is still written). */
 export interface SummaryError {
@@ -56,10 +57,11 @@ export class Summary {
   firstNsec = 0;
   lastSec = NaN;
   lastNsec = 0;
-  /** Bytes per address: IPv4 keyed by its uint32 (no string per flow), IPv6 by its text. */
-  private readonly talkers = new Map<number | string, number>();
+  private readonly talkers: TopTalkers;
 
-  constructor(private readonly maxTalkers = 100_000) {}
+  constructor(maxTalkers = 65536) {
+    this.talkers = new TopTalkers(maxTalkers);
+  }
 
   /** Record a capture file (its index in `files` is the fileIndex used by flows). */
   addFile(name: string): number {
@@ -93,15 +95,11 @@ export class Summary {
     const rank = f.verdict;
     if (rank >= 0 && rank < 4) this.flowVerdicts[rank] = (this.flowVerdicts[rank] ?? 0) + 1;
     const bytes = f.origBytes + f.respBytes;
+    const v = f.ipVersion;
     const o = f.origAddr();
     const r = f.respAddr();
-    if (f.ipVersion === 4) {
-      this.addTalker(o[0], bytes);
-      this.addTalker(r[0], bytes);
-    } else {
-      this.addTalker(addrText(6, o), bytes);
-      this.addTalker(addrText(6, r), bytes);
-    }
+    this.talkers.add(v, o[0], o[1], o[2], o[3], bytes);
+    this.talkers.add(v, r[0], r[1], r[2], r[3], bytes);
   }
 
   /** Record a reader / engine error. */
@@ -111,10 +109,7 @@ export class Summary {
 
   /** The n addresses with the most IP bytes (sent + received), heaviest first, ties by address. */
   topTalkers(n: number): { addr: string; bytes: number }[] {
-    return [...this.talkers]
-      .map(([k, bytes]) => ({ addr: typeof k === "number" ? addrText(4, [k, 0, 0, 0]) : k, bytes }))
-      .sort((a, b) => b.bytes - a.bytes || (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0))
-      .slice(0, n);
+    return this.talkers.top(n);
   }
 
   /** Decode events by name with their packet counts (non-zero only), by code order. */
@@ -139,15 +134,6 @@ export class Summary {
       errors: this.errors.slice(),
       ...(this.live ? { captured: this.live.captured, kernel_drops: this.live.kernel_drops } : {}),
     };
-  }
-
-  private addTalker(addr: number | string, bytes: number): void {
-    this.talkers.set(addr, (this.talkers.get(addr) ?? 0) + bytes);
-    if (this.talkers.size > this.maxTalkers) {
-      const keep = [...this.talkers].sort((a, b) => b[1] - a[1]).slice(0, Math.floor(this.maxTalkers / 2));
-      this.talkers.clear();
-      for (const [a, b] of keep) this.talkers.set(a, b);
-    }
   }
 }
 

@@ -165,3 +165,20 @@ export function cidrContains6(c: Cidr, a: number, b: number, cc: number, d: numb
   }
   return true;
 }
+
+/**
+ * Parse a comma-separated list of addresses/CIDRs (the CLI's `--home-net 192.168.0.0/16,fd00::/8`).
+ * Blank items are ignored; every bad item gives one error message.
+ */
+export function parseCidrList(text: string): { cidrs: Cidr[]; errors: string[] } {
+  const cidrs: Cidr[] = [];
+  const errors: string[] = [];
+  for (const raw of text.split(",")) {
+    const item = raw.trim();
+    if (item === "") continue;
+    const r = parseCidrDetailed(item);
+    if (r.cidr) cidrs.push(r.cidr);
+    else errors.push(r.error);
+  }
+  return { cidrs, errors };
+}

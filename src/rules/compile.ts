@@ -198,17 +198,22 @@ function buildTrie(
   maxBits: number,
 ): Trie {
   const root = bnode();
-  const hosts = new Map<BNode, { words: number[]; parent: BNode }>();
+  // Hosts (full-length prefixes) never enter the binary trie: they go to the hash table below.
+  const hosts = new Map<string, { words: number[]; rules: number[] }>();
   for (const e of entries) {
+    if (e.prefix === maxBits) {
+      const key = e.words.join(",");
+      const h = hosts.get(key);
+      if (h) h.rules.push(e.rule);
+      else hosts.set(key, { words: e.words, rules: [e.rule] });
+      continue;
+    }
     let n = root;
-    let parent = root;
     for (let i = 0; i < e.prefix; i++) {
-      parent = n;
       if (bitOf(e.words, i) === 0) n = n.c0 ??= bnode();
       else n = n.c1 ??= bnode();
     }
     (n.rules ??= []).push(e.rule);
-    if (e.prefix === maxBits) hosts.set(n, { words: e.words, parent });
   }
   // Accumulated bitset per binary node = wildcard + rules of every prefix on the path to it.
   const tmp = new Uint32Array(pool.W);
@@ -223,27 +228,28 @@ function buildTrie(
     if (n.c1) acc(n.c1, n.acc);
   };
   acc(root, wildcard);
-  // Hosts move to the hash table; then drop the trie branches that led only to them.
+  // Host table: a host's bitset = the deepest trie prefix containing it + the host's own rules.
   const kw = maxBits === 32 ? 1 : 4;
   let slots = 1;
   while (slots < hosts.size * 2) slots *= 2;
   const hkeys = new Int32Array(slots * kw);
   const hset = new Int32Array(slots).fill(-1);
-  for (const [node, h] of hosts) {
+  for (const h of hosts.values()) {
+    let n = root;
+    for (let i = 0; i < maxBits; i++) {
+      const next: BNode | null = bitOf(h.words, i) === 0 ? n.c0 : n.c1;
+      if (next === null) break;
+      n = next;
+    }
+    pool.load(n.acc, tmp);
+    for (const r of h.rules) tmp[r >>> 5] = ((tmp[r >>> 5] ?? 0) | (1 << (r & 31))) >>> 0;
+    const id = pool.intern(tmp);
     const w = [h.words[0] ?? 0, h.words[1] ?? 0, h.words[2] ?? 0, h.words[3] ?? 0];
     let i = hashWords(w[0] as number, w[1] as number, w[2] as number, w[3] as number) & (slots - 1);
     while ((hset[i] as number) >= 0) i = (i + 1) & (slots - 1);
-    hset[i] = node.acc;
+    hset[i] = id;
     for (let k = 0; k < kw; k++) hkeys[i * kw + k] = w[k] as number;
-    if (h.parent.c0 === node) h.parent.c0 = null;
-    else h.parent.c1 = null;
   }
-  const prune = (n: BNode): boolean => {
-    if (n.c0 !== null && !prune(n.c0)) n.c0 = null;
-    if (n.c1 !== null && !prune(n.c1)) n.c1 = null;
-    return n.rules !== null || n.c0 !== null || n.c1 !== null;
-  };
-  prune(root);
   // Prefix expansion into stride-4 nodes.
   const child: number[] = [];
   const set: number[] = [];

@@ -126,31 +126,51 @@ export function parseRulesText(text: string, source: string): LoadResult {
   let json: unknown;
   try {
     json = JSON.parse(body);
-  } catch (e) {
-    return { problems: [{ path: [], message: jsonSyntaxMessage(body, (e as Error).message) }] };
+  } catch {
+    return { problems: [{ path: [], message: jsonSyntaxMessage(body) }] };
   }
-  return parseRules(json, source);
+  const res = parseRules(json, source);
+  // JSON.parse keeps the last of duplicate keys silently; a rule file with one is a mistake.
+  const dups = scanJson(body).duplicates.map((d) => ({
+    path: d.path,
+    message: `duplicate key at ${lineCol(body, d.pos)} (JSON keeps only the last one)`,
+  }));
+  if (dups.length === 0) return res;
+  return { problems: [...dups, ...res.problems] };
 }
 
-function jsonSyntaxMessage(text: string, _raw: string): string {
-  const err = findJsonError(text);
+function lineCol(text: string, pos: number): string {
   let line = 1;
   let col = 1;
-  for (let i = 0; i < err.pos && i < text.length; i++) {
+  for (let i = 0; i < pos && i < text.length; i++) {
     if (text.charCodeAt(i) === 10) {
       line++;
       col = 1;
     } else col++;
   }
-  return `JSON syntax error at line ${line} column ${col}: ${err.message}`;
+  return `line ${line} column ${col}`;
+}
+
+function jsonSyntaxMessage(text: string): string {
+  const err = scanJson(text).error ?? { pos: 0, message: "syntax error" };
+  return `JSON syntax error at ${lineCol(text, err.pos)}: ${err.message}`;
+}
+
+/** Result of scanJson: the first syntax error, and every duplicate object key with its path. */
+export interface JsonScan {
+  error?: { pos: number; message: string };
+  duplicates: { path: (string | number)[]; pos: number }[];
 }
 
 /**
- * Locate the first JSON syntax error (RFC 8259) in text that JSON.parse rejected: V8's own
- * messages do not always give a position. Small recursive-descent scanner, depth-capped.
+ * Scan JSON text (RFC 8259) for what JSON.parse does not say: the position of the first syntax
+ * error (V8's messages do not always give one) and duplicate keys (JSON.parse keeps the last
+ * silently). Small recursive-descent scanner, depth-capped; never throws.
  */
-export function findJsonError(text: string): { pos: number; message: string } {
+export function scanJson(text: string): JsonScan {
   let i = 0;
+  const duplicates: JsonScan["duplicates"] = [];
+  const path: (string | number)[] = [];
   const fail = (message: string): never => {
     throw { pos: i, message };
   };
@@ -193,14 +213,21 @@ export function findJsonError(text: string): { pos: number; message: string } {
         i++;
         return;
       }
+      const keys = new Set<string>();
       while (true) {
         ws();
         if (text.charAt(i) !== '"') fail(`expected a double-quoted key, found ${what()}`);
+        const keyAt = i;
         str();
+        const key = JSON.parse(text.slice(keyAt, i)) as string;
+        if (keys.has(key)) duplicates.push({ path: [...path, key], pos: keyAt });
+        keys.add(key);
         ws();
         if (text.charAt(i) !== ":") fail(`expected ":" after the key, found ${what()}`);
         i++;
+        path.push(key);
         value(depth + 1);
+        path.pop();
         ws();
         if (text.charAt(i) === ",") {
           i++;
@@ -220,8 +247,11 @@ export function findJsonError(text: string): { pos: number; message: string } {
         i++;
         return;
       }
+      let n = 0;
       while (true) {
+        path.push(n++);
         value(depth + 1);
+        path.pop();
         ws();
         if (text.charAt(i) === ",") {
           i++;
@@ -253,10 +283,10 @@ export function findJsonError(text: string): { pos: number; message: string } {
     if (i < text.length) fail(`unexpected ${what()} after the end of the JSON value`);
   } catch (e) {
     const err = e as { pos?: number; message?: string };
-    if (typeof err.pos === "number") return { pos: err.pos, message: err.message ?? "syntax error" };
-    return { pos: 0, message: "syntax error" };
+    const pos = typeof err.pos === "number" ? err.pos : i;
+    return { error: { pos, message: err.message ?? "syntax error" }, duplicates };
   }
-  return { pos: 0, message: "syntax error" };
+  return { duplicates };
 }
 
 /** Validate parsed JSON (either format, detected by shape) into a Ruleset; collects every problem. */
@@ -285,15 +315,31 @@ export function parseRules(json: unknown, source: string): LoadResult {
 
 type Add = (path: (string | number)[], message: string) => void;
 
+/** table[key] only for the table's own keys ("constructor", "__proto__" are not names). */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** A value for a message: JSON, cut at 60 characters; never throws (deep or cyclic values). */
+function show(x: unknown): string {
+  let t: string;
+  try {
+    t = JSON.stringify(x) ?? String(x);
+  } catch {
+    t = Array.isArray(x) ? "[...]" : typeof x === "object" ? "{...}" : String(x);
+  }
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
 }
 
 function describe(x: unknown): string {
   if (x === null) return "null";
   if (Array.isArray(x)) return "an array";
   if (typeof x === "object") return "an object";
-  return JSON.stringify(x);
+  return show(x);
 }
 
 function editDistance(a: string, b: string): number {
@@ -319,7 +365,7 @@ function checkKeys(
 ): void {
   for (const k of Object.keys(obj)) {
     if (allowed.includes(k)) continue;
-    let hint = KEY_ALIASES[k.toLowerCase()];
+    let hint = own(KEY_ALIASES, k.toLowerCase());
     if (hint === undefined || !allowed.includes(hint)) {
       hint = allowed.find((a) => editDistance(a, k.toLowerCase()) <= Math.min(2, a.length - 1));
     }
@@ -372,16 +418,13 @@ function parseLegacy(json: Record<string, unknown>, add: Add): Ruleset {
               ? parseCidrDetailed(item)
               : undefined;
           if (r?.cidr === undefined) {
-            add(
-              path,
-              `${JSON.stringify(item)} is not an IPv4 address (the legacy format compares source IPs exactly)`,
-            );
+            add(path, `${show(item)} is not an IPv4 address (the legacy format compares source IPs exactly)`);
             return;
           }
           rules.push({ ...base, src: [r.cidr], reason: `source IP ${r.cidr.text} is in the ${side} list` });
         } else if (key === "ports") {
           if (typeof item !== "number" || !Number.isInteger(item) || item < 0 || item > 65535) {
-            add(path, `${JSON.stringify(item)} is not a port (a number 0-65535)`);
+            add(path, `${show(item)} is not a port (a number 0-65535)`);
             return;
           }
           rules.push({
@@ -409,23 +452,20 @@ function parseLegacy(json: Record<string, unknown>, add: Add): Ruleset {
 
 function legacyProto(item: unknown, path: (string | number)[], add: Add): number {
   if (typeof item === "string") {
-    const named = LEGACY_PROTO_NAMES[item];
+    const named = own(LEGACY_PROTO_NAMES, item);
     if (named !== undefined) return named;
     if (/^(0|[1-9][0-9]{0,2})$/.test(item) && Number(item) <= 255) {
       const n = Number(item);
       const name = Object.keys(LEGACY_PROTO_NAMES).find((k) => LEGACY_PROTO_NAMES[k] === n);
       if (name !== undefined) {
-        add(
-          path,
-          `${JSON.stringify(item)} never matches in the legacy format: protocol ${n} is named "${name}"`,
-        );
+        add(path, `${show(item)} never matches in the legacy format: protocol ${n} is named "${name}"`);
         return -1;
       }
       return n;
     }
-    const upper = LEGACY_PROTO_NAMES[item.toUpperCase()];
+    const upper = own(LEGACY_PROTO_NAMES, item.toUpperCase());
     if (upper !== undefined) {
-      add(path, `${JSON.stringify(item)} is not a legacy protocol name (write "${item.toUpperCase()}")`);
+      add(path, `${show(item)} is not a legacy protocol name (write "${item.toUpperCase()}")`);
       return -1;
     }
   }
@@ -435,7 +475,7 @@ function legacyProto(item: unknown, path: (string | number)[], add: Add): number
   }
   add(
     path,
-    `${JSON.stringify(item)} is not a legacy protocol ("TCP", "UDP", "ICMP" or a number "0"-"255" as a string)`,
+    `${show(item)} is not a legacy protocol ("TCP", "UDP", "ICMP" or a number "0"-"255" as a string)`,
   );
   return -1;
 }
@@ -445,8 +485,7 @@ function legacyProto(item: unknown, path: (string | number)[], add: Add): number
 function parseNative(json: Record<string, unknown>, add: Add): Ruleset {
   checkKeys(json, NATIVE_TOP_KEYS, [], add);
   if (!("version" in json)) add([], 'missing "version" (write "version": 1)');
-  else if (json.version !== 1)
-    add(["version"], `${JSON.stringify(json.version)} is not a supported version (1)`);
+  else if (json.version !== 1) add(["version"], `${show(json.version)} is not a supported version (1)`);
   if (json.description !== undefined && typeof json.description !== "string") {
     add(["description"], `must be a string, not ${describe(json.description)}`);
   }
@@ -470,7 +509,7 @@ function parseNative(json: Record<string, unknown>, add: Add): Ruleset {
     else {
       const out: (4 | 6)[] = [];
       v.forEach((x: unknown, i: number) => {
-        if (x !== 4 && x !== 6) add(["ip_versions", i], `${JSON.stringify(x)} is not an IP version (4 or 6)`);
+        if (x !== 4 && x !== 6) add(["ip_versions", i], `${show(x)} is not an IP version (4 or 6)`);
         else if (out.includes(x)) add(["ip_versions", i], `${x} is listed twice`);
         else out.push(x);
       });
@@ -536,13 +575,13 @@ function oneOf<T extends string>(
   add: Add,
 ): T | undefined {
   if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
-  add(path, `${JSON.stringify(v)} is not ${what} (${allowed.join(", ")})`);
+  add(path, `${show(v)} is not ${what} (${allowed.join(", ")})`);
   return undefined;
 }
 
 function parseAddr(x: unknown, path: (string | number)[], add: Add): Cidr | undefined {
   if (typeof x !== "string") {
-    add(path, `${JSON.stringify(x)} is not an address (write IPs and CIDRs as strings)`);
+    add(path, `${show(x)} is not an address (write IPs and CIDRs as strings)`);
     return undefined;
   }
   const r = parseCidrDetailed(x);
@@ -608,22 +647,22 @@ function parsePortField(v: unknown, path: (string | number)[], add: Add): PortRa
       lo = Number(m?.[1]);
       hi = Number(m?.[2]);
       if (lo > 65535 || hi > 65535) {
-        add(p, `${JSON.stringify(x)} is not a port range (ports are 0-65535)`);
+        add(p, `${show(x)} is not a port range (ports are 0-65535)`);
         ok = false;
         return;
       }
       if (lo > hi) {
-        add(p, `${JSON.stringify(x)} is not a port range (the low end is above the high end)`);
+        add(p, `${show(x)} is not a port range (the low end is above the high end)`);
         ok = false;
         return;
       }
     } else {
-      add(p, `${JSON.stringify(x)} is not a port or port range (22, "22" or "1000-2000")`);
+      add(p, `${show(x)} is not a port or port range (22, "22" or "1000-2000")`);
       ok = false;
       return;
     }
     if (lo < 0 || hi > 65535) {
-      add(p, `${JSON.stringify(x)} is not a port (0-65535)`);
+      add(p, `${show(x)} is not a port (0-65535)`);
       ok = false;
       return;
     }
@@ -646,15 +685,12 @@ function parseProtoField(v: unknown, path: (string | number)[], add: Add): numbe
     let n = -1;
     if (typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= 255) n = x;
     else if (typeof x === "string") {
-      const named = PROTO_NAMES[x.toLowerCase()];
+      const named = own(PROTO_NAMES, x.toLowerCase());
       if (named !== undefined) n = named;
       else if (/^(0|[1-9][0-9]{0,2})$/.test(x) && Number(x) <= 255) n = Number(x);
     }
     if (n < 0) {
-      add(
-        p,
-        `${JSON.stringify(x)} is not a protocol (${Object.keys(PROTO_NAMES).join(", ")} or a number 0-255)`,
-      );
+      add(p, `${show(x)} is not a protocol (${Object.keys(PROTO_NAMES).join(", ")} or a number 0-255)`);
       ok = false;
     } else out.push(n);
   });
@@ -671,7 +707,7 @@ function parseNativeRule(r: unknown, i: number, lists: Map<string, Cidr[]>, add:
   let id = `rule-${i}`;
   if (r.id !== undefined) {
     if (typeof r.id === "string" && /^[A-Za-z0-9_.:/[\]-]{1,64}$/.test(r.id)) id = r.id;
-    else add([...path, "id"], `${JSON.stringify(r.id)} is not an id (1-64 letters, digits, _ . : / - [ ])`);
+    else add([...path, "id"], `${show(r.id)} is not an id (1-64 letters, digits, _ . : / - [ ])`);
   }
   let action: Action | undefined;
   if (r.action === undefined) add(path, 'missing "action" (allow, block, alert or log)');
@@ -746,16 +782,10 @@ const PROTO_BY_NUMBER = new Map<number, string>(Object.entries(PROTO_NAMES).map(
 export function ruleToNative(rule: Rule): NativeRuleJson {
   const ports = (rs: PortRange[]): number | string | (number | string)[] =>
     one(rs.map((p) => (p.lo === p.hi ? p.lo : `${p.lo}-${p.hi}`)));
-  const o: NativeRuleJson = {
+  // Key order is reading order: id, action, match fields, severity, reason.
+  return {
     id: rule.id,
     action: rule.action,
-    severity: rule.severity,
-    reason: rule.reason,
-  };
-  // Rebuilt in reading order: id, action, match fields, severity, reason.
-  return {
-    id: o.id,
-    action: o.action,
     ...(rule.src ? { src: one(rule.src.map((c) => c.text)) } : {}),
     ...(rule.dst ? { dst: one(rule.dst.map((c) => c.text)) } : {}),
     ...(rule.sport ? { sport: ports(rule.sport) } : {}),
@@ -763,8 +793,8 @@ export function ruleToNative(rule: Rule): NativeRuleJson {
     ...(rule.port ? { port: ports(rule.port) } : {}),
     ...(rule.proto ? { proto: one(rule.proto.map((n) => PROTO_BY_NUMBER.get(n) ?? n)) } : {}),
     ...(rule.direction !== "any" ? { direction: rule.direction } : {}),
-    severity: o.severity,
-    reason: o.reason,
+    severity: rule.severity,
+    reason: rule.reason,
   };
 }
 

@@ -529,3 +529,75 @@ describe("flow table: bounded memory, nothing lost", () => {
     expect(out.reduce((n, f) => n + f.origPkts + f.respPkts, 0)).toBe(5000);
   });
 });
+
+describe("flow table: hostile field values", () => {
+  it("never throws and never loses a packet, whatever the decoded fields hold (fast-check)", async () => {
+    const fc = await import("fast-check");
+    const { DecodedPacket, Layer } = await import("../../src/decode/packet.js");
+    const int = (lo: number, hi: number) => fc.integer({ min: lo, max: hi });
+    const pktArb = fc.record({
+      v6: fc.boolean(),
+      a: fc.array(int(0, 0xffffffff), { minLength: 8, maxLength: 8 }),
+      proto: int(-1, 300),
+      sport: int(-1, 70000),
+      dport: int(-1, 70000),
+      flags: int(-1, 0xfff),
+      icmpType: int(-1, 300),
+      icmpCode: int(-1, 300),
+      total: int(-5, 70000),
+      payload: int(-1, 70000),
+      l3: int(-1, 60),
+      wire: int(-1, 70000),
+      ts: int(0, 50),
+      verdict: int(-1, 3),
+      rule: int(-2, 20),
+    });
+    fc.assert(
+      fc.property(fc.array(pktArb, { maxLength: 60 }), (specs) => {
+        let out = 0;
+        const t = new FlowTable({
+          maxFlows: 8,
+          idleTimeoutSec: { tcp: 5, udp: 3, other: 1 },
+          onEvict: (f) => {
+            out += f.origPkts + f.respPkts;
+            void [f.connState, f.communityId, f.uid, f.ruleIndexes(), f.durationNs];
+          },
+          hashSeed: 3,
+        });
+        let given = 0;
+        const p = new DecodedPacket();
+        for (const s of specs) {
+          p.reset(new Uint8Array(64), 0, 64, 1);
+          p.layers = s.l3 < 0 ? Layer.ETH : Layer.ETH | (s.v6 ? Layer.IPV6 : Layer.IPV4) | Layer.TCP;
+          p.l3Off = s.l3;
+          p.ipVersion = s.l3 < 0 ? 0 : s.v6 ? 6 : 4;
+          [p.src6a, p.src6b, p.src6c, p.src6d, p.dst6a, p.dst6b, p.dst6c, p.dst6d] = s.a as [
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+            number,
+          ];
+          p.src4 = s.a[0]!;
+          p.dst4 = s.a[4]!;
+          p.ipProto = s.proto;
+          p.srcPort = s.sport;
+          p.dstPort = s.dport;
+          p.tcpFlags = s.flags;
+          p.icmpType = s.icmpType;
+          p.icmpCode = s.icmpCode;
+          p.ipTotalLen = s.total;
+          p.payloadLen = s.payload;
+          if (t.update(p, 1000 + s.ts, 0, s.wire, s.verdict, s.rule, 1, 0)) given++;
+        }
+        t.flushAll();
+        expect(out).toBe(given);
+        expect(t.size).toBe(0);
+      }),
+      { numRuns: 200, seed: 42 },
+    );
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * Reusable network-namespace fixture for live-capture tests and benchmarks.
  *
- * createNetnsPair(prefix) makes two fresh namespaces joined by a veth pair:
+ * createNetnsPair(prefix, {ipv6?}) makes two fresh namespaces joined by a veth pair:
  *   nsA (ifA, ipA = 10.203.0.1/24, ip6A = fd00:203::1/64)  <->  nsB (ifB, ipB = 10.203.0.2/24, ip6B = fd00:203::2/64)
  * with loopback up, IPv6 DAD off, static neighbour entries (no ARP / NDP on the wire), and IPv6 router
  * solicitations disabled, so the only traffic on the link is what the caller sends.
@@ -138,8 +138,18 @@ async function linkMac(ns: string, ifname: string): Promise<string> {
   return mac;
 }
 
+/** Options of createNetnsPair. */
+export interface NetnsPairOptions {
+  /**
+   * IPv6 on the veth pair (default true). The kernel sends MLD reports for up to ~2 s after the link comes
+   * up (from ::, not switchable off); tests that assert every packet on the link use ipv6: false.
+   */
+  ipv6?: boolean;
+}
+
 /** Create two namespaces joined by a veth pair (see module header). `prefix` must be short (<= 5 chars). */
-export async function createNetnsPair(prefix: string): Promise<NetnsPair> {
+export async function createNetnsPair(prefix: string, opts: NetnsPairOptions = {}): Promise<NetnsPair> {
+  const ipv6 = opts.ipv6 !== false;
   const p = prefix.replace(/[^A-Za-z0-9]/g, "");
   if (p.length === 0 || p.length > 5) throw new Error("createNetnsPair: prefix must be 1..5 alphanumerics");
   await sweepStale(p);
@@ -172,9 +182,10 @@ export async function createNetnsPair(prefix: string): Promise<NetnsPair> {
       // No router solicitations / DAD / link-local noise: disable autoconf on this link before it comes up.
       await setSysctl(ns, `net.ipv6.conf.${ifn}.router_solicitations`, "0").catch(() => undefined);
       await setSysctl(ns, `net.ipv6.conf.${ifn}.addr_gen_mode`, "1").catch(() => undefined);
+      if (!ipv6) await setSysctl(ns, `net.ipv6.conf.${ifn}.disable_ipv6`, "1");
       await runOk(["ip", "-n", ns, "link", "set", "lo", "up"]);
       await runOk(["ip", "-n", ns, "addr", "add", `${ip}/24`, "dev", ifn]);
-      await runOk(["ip", "-n", ns, "-6", "addr", "add", `${ip6}/64`, "dev", ifn, "nodad"]);
+      if (ipv6) await runOk(["ip", "-n", ns, "-6", "addr", "add", `${ip6}/64`, "dev", ifn, "nodad"]);
       await runOk(["ip", "-n", ns, "link", "set", ifn, "up"]);
     }
     const macA = await linkMac(nsA, ifA);
@@ -182,36 +193,38 @@ export async function createNetnsPair(prefix: string): Promise<NetnsPair> {
     // Static neighbours: no ARP / neighbour discovery on the wire.
     await runOk(["ip", "-n", nsA, "neigh", "replace", ipB, "lladdr", macB, "dev", ifA, "nud", "permanent"]);
     await runOk(["ip", "-n", nsB, "neigh", "replace", ipA, "lladdr", macA, "dev", ifB, "nud", "permanent"]);
-    await runOk([
-      "ip",
-      "-n",
-      nsA,
-      "-6",
-      "neigh",
-      "replace",
-      ip6B,
-      "lladdr",
-      macB,
-      "dev",
-      ifA,
-      "nud",
-      "permanent",
-    ]);
-    await runOk([
-      "ip",
-      "-n",
-      nsB,
-      "-6",
-      "neigh",
-      "replace",
-      ip6A,
-      "lladdr",
-      macA,
-      "dev",
-      ifB,
-      "nud",
-      "permanent",
-    ]);
+    if (ipv6) {
+      await runOk([
+        "ip",
+        "-n",
+        nsA,
+        "-6",
+        "neigh",
+        "replace",
+        ip6B,
+        "lladdr",
+        macB,
+        "dev",
+        ifA,
+        "nud",
+        "permanent",
+      ]);
+      await runOk([
+        "ip",
+        "-n",
+        nsB,
+        "-6",
+        "neigh",
+        "replace",
+        ip6A,
+        "lladdr",
+        macA,
+        "dev",
+        ifB,
+        "nud",
+        "permanent",
+      ]);
+    }
 
     return {
       nsA,

@@ -13,13 +13,18 @@ with Scapy and called a callback for every packet; the callback handled only pac
     TCP/UDP source or destination port is in block.ports; else ALLOWED by the same test on allow;
     else UNKNOWN.
 
+Reads pcap and pcapng (Scapy's PcapReader picks the format by magic). Needs Debian's python3-scapy
+(Scapy 2.5). The test test/scan/legacy-equivalence.test.ts runs it and compares with pfw.
+
 Usage: legacy_firewall.py RULES.json [--max N] FILE...
 Output, for each FILE: a line "# FILE", then one line per frame:
   "<frame> <verdict or -> <notes>"
 where frame is 1-based, "-" means no IPv4 layer (the original ignored the packet), and notes is a
 comma-separated list of what Scapy saw that explains known differences with pfw (not part of the
-original decision): tunnel (an IP/IPv6/TCP/UDP/ICMP layer under another IP layer), ip6outer (IPv4
-only inside IPv6), raw_l2 (Scapy could not dissect the link layer), or "." for none.
+original decision): tunnel (another IP/IPv6 layer inside the packet, or a TCP/UDP/ICMP layer that
+does not follow the outer IP header directly: GRE, VXLAN...), ip6outer (IPv4 only inside IPv6),
+empty (Scapy returned the record without its bytes, as Scapy 2.5 does for pcapng Simple Packet
+Blocks), or "." for none.
 A frame Scapy cannot parse at all prints "<frame> - error".
 """
 
@@ -88,8 +93,8 @@ def notes(pkt):
         # another IP header inside, or a transport not right after the outer IP (GRE, VXLAN...)
         if any(c in (IP, IPv6) for c in after) or any(c in (TCP, UDP, ICMP) for c in after[1:]):
             out.append("tunnel")
-    if layers and layers[0] is Raw:
-        out.append("raw_l2")
+    if not (pkt.original or b""):
+        out.append("empty")
     return ",".join(out) or "."
 
 

@@ -7,6 +7,7 @@ import {
   formatIpv4,
   formatIpv6,
   parseCidr,
+  parseCidrList,
   parseCidrDetailed,
   parseIpv4,
   parseIpv6,
@@ -130,5 +131,19 @@ describe("CIDR", () => {
     expect(cidrContains6(v6, 0x20010db8, 0x80000000, 0, 0)).toBe(false);
     expect(cidrContains4(v6, 0x20010db8)).toBe(false);
     expect(cidrContains6(c, 0, 0, 0, 0)).toBe(false);
+  });
+});
+
+describe("parseCidrList (--home-net)", () => {
+  it("parses a comma list and reports each bad item", () => {
+    expect(parseCidrList("192.168.0.0/16, fd00::/8,,10.0.0.1").cidrs.map((c) => c.text)).toEqual([
+      "192.168.0.0/16",
+      "fd00::/8",
+      "10.0.0.1",
+    ]);
+    expect(parseCidrList("10.0.0.1/8,bogus").errors).toEqual([
+      '"10.0.0.1/8" has host bits set (did you mean "10.0.0.0/8"?)',
+      '"bogus" is not an IPv4/IPv6 address or CIDR',
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatPath, formatProblem, loadRuleFile, parseRules, parseRulesText } from "../../src/rules/load.js";
 
@@ -50,6 +51,15 @@ describe("file level", () => {
     }
     expect(parseRulesText("", "x").problems.map(formatProblem)).toEqual([
       "JSON syntax error at line 1 column 1: unexpected end of input",
+    ]);
+  });
+
+  it("duplicate keys are problems (JSON.parse would keep the last silently)", () => {
+    const text =
+      '{"version": 1,\n "rules": [{"action": "block", "dport": 22,\n "dport": 23}],\n "version": 1}';
+    expect(parseRulesText(text, "x").problems.map(formatProblem)).toEqual([
+      "rules[0].dport: duplicate key at line 3 column 2 (JSON keeps only the last one)",
+      "version: duplicate key at line 4 column 2 (JSON keeps only the last one)",
     ]);
   });
 
@@ -245,11 +255,107 @@ describe("native format problems", () => {
   });
 });
 
+describe("hostile keys and values", () => {
+  it("prototype names are neither protocol names nor keys", () => {
+    const text =
+      '{"version": 1, "__proto__": {"x": 1}, "rules": [{"action": "log", "proto": ["constructor", "toString"], "constructor": 1}]}';
+    expect(parseRulesText(text, "x").problems.map(formatProblem)).toEqual([
+      "__proto__: unknown key (expected one of: version, description, default, default_reason, ip_versions, home_net, lists, rules)",
+      "rules[0].constructor: unknown key (expected one of: id, action, src, dst, sport, dport, port, proto, direction, severity, reason)",
+      'rules[0].proto[0]: "constructor" is not a protocol (icmp, igmp, tcp, udp, gre, esp, ah, icmpv6, sctp or a number 0-255)',
+      'rules[0].proto[1]: "toString" is not a protocol (icmp, igmp, tcp, udp, gre, esp, ah, icmpv6, sctp or a number 0-255)',
+    ]);
+    expect(
+      parseRules({ block: { protocols: ["constructor", "__proto__"] } }, "x").problems.map(formatProblem),
+    ).toEqual([
+      'block.protocols[0]: "constructor" is not a legacy protocol ("TCP", "UDP", "ICMP" or a number "0"-"255" as a string)',
+      'block.protocols[1]: "__proto__" is not a legacy protocol ("TCP", "UDP", "ICMP" or a number "0"-"255" as a string)',
+    ]);
+  });
+
+  it("deeply nested or huge input does not throw", () => {
+    const deep = "[".repeat(5000) + "]".repeat(5000);
+    expect(parseRulesText(deep, "x").problems.length).toBe(1);
+    const broken = "[".repeat(5000);
+    expect(() => parseRulesText(broken, "x")).not.toThrow();
+    const many = { version: 1, rules: Array.from({ length: 3000 }, () => ({ action: "nope" })) };
+    expect(parseRules(many, "x").problems.length).toBe(3000);
+  });
+});
+
 describe("formatPath", () => {
   it("renders keys, indexes and odd keys", () => {
     expect(formatPath([])).toBe("");
     expect(formatPath(["rules", 3, "dport"])).toBe("rules[3].dport");
     expect(formatPath(["lists", "a b", 0])).toBe('lists["a b"][0]');
     expect(formatPath([0])).toBe("[0]");
+  });
+});
+
+describe("messages stay short and safe", () => {
+  it("deep and long values are cut", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20000; i++) deep = [deep];
+    const res = parseRules(
+      { version: 1, rules: [{ action: "log", src: [deep], reason: "x".repeat(1000) }] },
+      "x",
+    );
+    expect(res.problems.map(formatProblem)).toEqual([
+      "rules[0].src[0]: [...] is not an address (write IPs and CIDRs as strings)",
+    ]);
+    const long = parseRules({ version: 1, rules: [{ action: "y".repeat(500) }] }, "x");
+    expect(formatProblem(long.problems[0] ?? { path: [], message: "" }).length).toBeLessThan(150);
+  });
+});
+
+describe("properties: loading never throws", () => {
+  it("on random JSON values and rule-shaped objects", () => {
+    const ruleish = fc.record(
+      {
+        id: fc.jsonValue(),
+        action: fc.oneof(fc.constantFrom("allow", "block", "alert", "log"), fc.jsonValue()),
+        src: fc.jsonValue(),
+        dport: fc.oneof(fc.integer(), fc.string(), fc.jsonValue()),
+        proto: fc.jsonValue(),
+        direction: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
+    const fileish = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        { version: fc.jsonValue(), rules: fc.array(ruleish), lists: fc.jsonValue() },
+        { requiredKeys: [] },
+      ),
+      fc.record(
+        { allow: fc.jsonValue(), block: fc.dictionary(fc.string(), fc.jsonValue()) },
+        { requiredKeys: [] },
+      ),
+    );
+    fc.assert(
+      fc.property(fileish, (v) => {
+        const res = parseRules(v, "x");
+        expect(res.ruleset === undefined).toBe(res.problems.length > 0);
+        for (const p of res.problems) expect(typeof formatProblem(p)).toBe("string");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("on random text", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.json().map((j) => j.slice(0, Math.floor(j.length / 2))),
+        ),
+        (t) => {
+          const res = parseRulesText(t, "x");
+          expect(res.ruleset === undefined).toBe(res.problems.length > 0);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
