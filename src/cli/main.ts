@@ -1,8 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * pfw command line. Argument parsing only: every command's work lives in src/engine (and
  * src/rules, src/enforce). Commands are imported lazily so `pfw --help` stays fast and a
  * missing optional part (e.g. libpcap for live capture) only affects the command that needs it.
+ * The shebang gives V8 a 4 MB young generation (default 16 MB): pfw's hot paths allocate almost nothing,
+ * so this costs no speed and keeps peak memory lower (a 1,000,000-flow scan). Needs `env -S` (coreutils
+ * 8.30+, macOS, BSDs); `node dist/src/cli/main.js` runs with node's defaults.
  */
 import { Command, Option } from "commander";
 import { readFileSync } from "node:fs";

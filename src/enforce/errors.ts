@@ -13,6 +13,7 @@ export type EnforceErrorCode =
   | "FLUSH_FAILED" // removing pfw's table / chains failed
   | "STATUS_FAILED" // reading pfw's table / chains failed
   | "BAD_RULE" // a rule field is out of range (a loader bug or a hand-built Ruleset)
+  | "UNSUPPORTED" // the backend cannot express a rule (ip6tables and IPv6 fragment offsets)
   | "BAD_ARGUMENT"; // bad CLI / API argument (address, timeout, backend, namespace name)
 
 /** An enforcement failure with a stable code; `exitCode` is what the CLI exits with. */

@@ -78,8 +78,12 @@ function setOrValue(values: string[]): string {
 
 /** Render one plan rule into nft rule lines (more than one when `port` or home splits it). */
 function renderRule(plan: Plan, r: PlanRule, sets: Map<string, { type: string; elems: string[] }>): string[] {
-  // A family-agnostic rule that must exclude home networks is split per family.
-  if (r.family === 0 && r.remoteOnly && plan.home4.length + plan.home6.length > 0) {
+  // A family-agnostic rule that must exclude home networks, or that looks at the fragment offset
+  // (a field of the IPv4 header / of the IPv6 fragment header), is split per family.
+  if (
+    r.family === 0 &&
+    ((r.remoteOnly && plan.home4.length + plan.home6.length > 0) || r.transportHeader !== undefined)
+  ) {
     return [...renderRule(plan, { ...r, family: 4 }, sets), ...renderRule(plan, { ...r, family: 6 }, sets)];
   }
   const m: string[] = [];
@@ -111,14 +115,25 @@ function renderRule(plan: Plan, r: PlanRule, sets: Map<string, { type: string; e
   if (r.family !== 0 && !familyMatched)
     m.splice(r.notLoopback ? 1 : 0, 0, `meta nfproto ${r.family === 4 ? "ipv4" : "ipv6"}`);
   if (r.proto !== undefined) m.push(`meta l4proto ${setOrValue(r.proto.map(String))}`);
+  // Alternatives (nft has no OR inside a rule): every combination becomes a rule, all with the
+  // rule's label. IPv6 "not a non-first fragment" = no fragment header, or offset 0.
+  let frag: string[] = [""];
+  if (r.transportHeader === false)
+    frag = [r.family === 4 ? "ip frag-off & 0x1fff != 0" : "frag frag-off != 0"];
+  if (r.transportHeader === true)
+    frag = r.family === 4 ? ["ip frag-off & 0x1fff == 0"] : ["exthdr frag missing", "frag frag-off 0"];
   const ports = (side: "sport" | "dport", list: PlanRule["sport"]): string =>
     `th ${side} ${setOrValue(list?.map((p) => portText(p, "-")) ?? [])}`;
-  if (r.sport !== undefined) m.push(ports("sport", r.sport));
-  if (r.dport !== undefined) m.push(ports("dport", r.dport));
   const tail = `counter ${r.verdict} comment "${r.label}"`;
-  if (r.port === undefined) return [[...m, tail].join(" ")];
-  // "either port": nft has no OR inside a rule, so two rules share the rule's label.
-  return [[...m, ports("sport", r.port), tail].join(" "), [...m, ports("dport", r.port), tail].join(" ")];
+  const fixed: string[] = [];
+  if (r.sport !== undefined) fixed.push(ports("sport", r.sport));
+  if (r.dport !== undefined) fixed.push(ports("dport", r.dport));
+  // "either port": one rule for each side.
+  const either = r.port === undefined ? [""] : [ports("sport", r.port), ports("dport", r.port)];
+  const out: string[] = [];
+  for (const f of frag)
+    for (const e of either) out.push([...m, f, ...fixed, e, tail].filter((x) => x !== "").join(" "));
+  return out;
 }
 
 /** Generate the complete nft script for a ruleset (apply with `nft -f -`). */

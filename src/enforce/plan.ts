@@ -12,6 +12,11 @@
  *   rule only matches sources outside them (an `out` rule: destinations outside them), as in scan.
  *   `in` / `out` rules never match loopback traffic (interface lo): the machine talking to itself
  *   is neither inbound nor outbound (so "block inbound 3306" keeps a local database reachable).
+ * - `transport_header` (Rule.transportHeader): false = only non-first fragments, true = only
+ *   packets that are not (IPv4: fragment offset, IPv6: the fragment header's offset). In scan the
+ *   field also looks at packets cut short in the capture; the kernel sees whole packets, so the
+ *   fragment offset is what decides there. Note: when conntrack is active (e.g. the SSH guard's
+ *   `ct state`), the kernel reassembles fragments before pfw's hooks, which then see no fragment.
  * - Field values are re-validated here (ports 0-65535, protocols 0-255, prefixes): a Ruleset built
  *   by hand cannot smuggle text into a script. Rule ids are reduced to [A-Za-z0-9._:[\]-].
  */
@@ -46,6 +51,8 @@ export interface PlanRule {
   dport?: PortRange[];
   /** Either port (source or destination). */
   port?: PortRange[];
+  /** true: not a non-first fragment (the transport header is there); false: a non-first fragment. */
+  transportHeader?: boolean;
 }
 
 /** Options shared by both backends. */
@@ -149,6 +156,11 @@ export function buildPlan(ruleset: Ruleset, opts: PlanOptions): Plan {
     checkPorts(rule, rule.port, "port");
     for (const p of rule.proto ?? [])
       if (!Number.isInteger(p) || p < 0 || p > 255) bad(rule, "proto is not 0-255");
+    if (rule.transportHeader !== undefined) {
+      if (typeof rule.transportHeader !== "boolean") bad(rule, "transport_header is not true or false");
+      if (rule.proto === undefined || rule.proto.some((p) => p !== 1 && p !== 6 && p !== 17 && p !== 58))
+        bad(rule, "transport_header needs proto limited to tcp, udp, icmp, icmpv6");
+    }
     if (rule.action === "alert" || rule.action === "log") {
       notes.push(`rule ${JSON.stringify(rule.id)}: "${rule.action}" rules are not enforced.`);
       return;
@@ -156,6 +168,12 @@ export function buildPlan(ruleset: Ruleset, opts: PlanOptions): Plan {
     if (rule.action === "allow" && index > lastBlock) return; // changes nothing: policy accept
     const verdict: PlanVerdict = rule.action === "block" ? "drop" : "accept";
     const hasPorts = rule.sport !== undefined || rule.dport !== undefined || rule.port !== undefined;
+    if (hasPorts && rule.transportHeader === false) {
+      notes.push(
+        `rule ${JSON.stringify(rule.id)}: ports with transport_header false can never match; left out.`,
+      );
+      return;
+    }
     let proto = rule.proto;
     if (hasPorts) {
       // A packet without TCP/UDP ports never matches a port field.
@@ -203,6 +221,7 @@ export function buildPlan(ruleset: Ruleset, opts: PlanOptions): Plan {
         if (rule.sport !== undefined) pr.sport = rule.sport;
         if (rule.dport !== undefined) pr.dport = rule.dport;
         if (rule.port !== undefined) pr.port = rule.port;
+        if (rule.transportHeader !== undefined) pr.transportHeader = rule.transportHeader;
         rules.push(pr);
       }
     }

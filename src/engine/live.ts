@@ -100,6 +100,8 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
   let capture: LiveCapture | null = null;
   let retired = { captured: 0, kernelDrops: 0, unknown: false };
   let enforced = false;
+  /** Undo timers, watchers and signal handlers, on every way out (so the process can exit). */
+  const cleanups: (() => void)[] = [];
   const nftOpts = opts.netns ? { netns: opts.netns } : {};
   try {
     const rulesPath = opts.rules ?? resolveDefaultRules();
@@ -267,6 +269,10 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     process.stderr.write(
       `pfw: capturing on ${iface} (${capture.backend} backend${activeFilter ? `, filter: ${activeFilter}` : ""}); Ctrl-C to stop\n`,
     );
+    if (activeFilter !== undefined && /(^|\(| )less 0\)*$/.test(activeFilter))
+      err(
+        `note: no rule of ${rulesPath} can flag a packet, so nothing is captured (the rules are watched; -v or --write capture everything).`,
+      );
 
     // Rules reload: a new derived filter means a new capture, cut at its start time.
     let swapping: Promise<void> = Promise.resolve();
@@ -343,6 +349,10 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       }, 150);
     });
     watcher.on("error", () => undefined);
+    cleanups.push(() => {
+      watcher.close();
+      if (debounce) clearTimeout(debounce);
+    });
     const onHup = (): void => {
       lastText = safeRead(rulesPath);
       reload("SIGHUP");
@@ -360,6 +370,11 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     process.on("SIGHUP", onHup);
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
+    cleanups.push(() => {
+      process.off("SIGHUP", onHup);
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    });
 
     const stats = (): { captured: number; kernelDrops: number } => {
       const st = capture!.stats();
@@ -394,6 +409,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       }
       if ((Date.now() - started) / 1000 >= duration) stopping?.("duration");
     }, 1000);
+    cleanups.push(() => clearInterval(timer));
 
     const why = await stopped;
     clearInterval(timer);
@@ -404,8 +420,6 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     if (tty && opts.status !== false) process.stderr.write("\r\x1b[K");
     await capture.stop();
     (writer as PcapWriter | null)?.close();
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
     const st = stats();
     eng.summary.live = { captured: st.captured, kernel_drops: st.kernelDrops };
     const capErr = captureError as LiveCaptureError | null;
@@ -445,6 +459,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     }
     throw e;
   } finally {
+    for (const c of cleanups.splice(0).reverse()) c();
     if (enforced && !opts.persist) {
       const { enforceFlush } = await import("../enforce/index.js");
       await enforceFlush("nft", nftOpts).catch((e: unknown) =>

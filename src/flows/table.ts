@@ -2,10 +2,13 @@
  * Bidirectional flow table (house style: numeric keys, preallocated open addressing, no string keys).
  *
  * Guarantees:
- *  - Memory is fixed at construction (about 110 bytes per flow of maxFlows, plus 24 bytes per IPv6 flow
- *    slot in 64Ki-flow chunks made on first use): a power-of-two slot table at load factor <= 0.5 (linear
- *    probing, backward-shift deletion), a 20-byte key record and a 64-byte (one cache line) hot record
- *    per flow. update() allocates nothing except when a flow gains a second distinct rule (a small
+ *  - Memory is bounded at construction (about 110 bytes per flow of maxFlows, plus 24 bytes per live IPv6
+ *    flow in a pool of 64Ki-entry chunks made on first use): a power-of-two slot table at load factor <= 0.5 (linear
+ *    probing, backward-shift deletion; it starts small and doubles with the live flows up to 2 x maxFlows
+ *    slots), a 20-byte key record and a 64-byte (one cache line) hot record per flow. The per-flow arrays are
+ *    reserved zero-filled and never written ahead of use (flow indexes are handed out in order), so the
+ *    operating system makes their pages resident only as flows arrive: a small capture does not pay for
+ *    maxFlows. update() allocates nothing except when a flow gains a second distinct rule (a small
  *    per-flow array, at most RULES_CAP entries).
  *  - Every flow leaves through onEvict exactly once: idle timeout (expire()), table full (least recently
  *    seen flow), TCP port reuse (a new SYN on a finished connection), or flushAll(). Nothing is dropped:
@@ -100,6 +103,7 @@ const B_FLAGS_R = 57;
 const B_HIST = 58;
 const B_VERDICT = 59; // verdict rank + 1 (0 = none)
 const B_RULEN = 60;
+const B_V6 = 61; // 3 bytes: index of the flow's IPv6 words in the IPv6 pool (compact pool only)
 
 const CLASS_TCP = 0;
 const CLASS_UDP = 1;
@@ -107,6 +111,9 @@ const CLASS_OTHER = 2;
 
 /** Community IDs cached at most (memory bound: about 100 bytes each). */
 const CID_CACHE_MAX = 1 << 16;
+
+/** Initial slot table size (it doubles as flows arrive). */
+const MIN_SLOTS = 1024;
 
 const V6_CHUNK_BITS = 16;
 const V6_CHUNK_MASK = (1 << V6_CHUNK_BITS) - 1;
@@ -249,7 +256,8 @@ export class FlowRecord {
   }
   /** Community ID v1 (seed 0), computed once per flow and cached; "" when it cannot apply. */
   get communityId(): string {
-    return this.t.communityIdOf(this.index);
+    // A flow being evicted is asked once (its report row): not worth a cache entry deleted right after.
+    return this.t.communityIdOf(this.index, this.evictReason < 0);
   }
   /**
    * Zeek-like connection uid: "C" + 18 base62 characters of a 96-bit hash (three seeded MurmurHash3-style
@@ -295,8 +303,16 @@ export class FlowTable {
   readonly capacity: number;
   /** Key records (KEY_STRIDE Uint32 per flow). */
   readonly key: Uint32Array;
-  /** IPv6 words b,c,d of both sides ([orig b,c,d, resp b,c,d]), in chunks of 64Ki flows made on first use. */
+  /**
+   * IPv6 pool: words b,c,d of both sides ([orig b,c,d, resp b,c,d]) per IPv6 flow, in chunks of 64Ki entries
+   * made on first use. Compact (capacity <= 2^24): entries are handed out to IPv6 flows only (bump + free
+   * list), the entry index is kept in the flow's hot record, so memory follows the IPv6 flows, not all flows.
+   * Otherwise the entry index is the flow index.
+   */
   private readonly v6chunks: (Uint32Array | undefined)[] = [];
+  private readonly v6Compact: boolean;
+  private v6Next = 0;
+  private v6FreeHead = -1;
   /** Hot records (64 bytes per flow) and their views. */
   readonly hotF: Float64Array;
   readonly hotI: Int32Array;
@@ -313,10 +329,14 @@ export class FlowTable {
   private readonly lruNext: Int32Array;
   private readonly heads = new Int32Array([-1, -1, -1]);
   private readonly tails = new Int32Array([-1, -1, -1]);
-  private freeHead = 0;
-  // hash slots
-  private readonly slots: Int32Array;
-  private readonly mask: number;
+  /** Head of the list of freed flow indexes (through lruNext), -1 when empty. */
+  private freeHead = -1;
+  /** Flow indexes below this have been used at least once; the next never-used index. */
+  private nextNew = 0;
+  // hash slots: flow index + 1 (0 = empty); grows (doubling, rehash) with the live flows up to maxSlots
+  private slots: Int32Array;
+  private mask: number;
+  private readonly maxSlots: number;
   private readonly seed: number;
   private readonly cidCache = new Map<number, string>();
 
@@ -353,10 +373,12 @@ export class FlowTable {
     this.file0 = new Uint16Array(cap);
     this.lruPrev = new Int32Array(cap);
     this.lruNext = new Int32Array(cap);
-    for (let i = 0; i < cap; i++) this.lruNext[i] = i + 1 < cap ? i + 1 : -1;
+    this.v6Compact = cap <= 1 << 24;
     let size = 2;
     while (size < cap * 2) size *= 2;
-    this.slots = new Int32Array(size).fill(-1);
+    this.maxSlots = size;
+    size = Math.min(size, MIN_SLOTS);
+    this.slots = new Int32Array(size);
     this.mask = size - 1;
     this.seed = (opts.hashSeed ?? (Math.random() * 0x100000000) >>> 0) >>> 0;
     this.onEvict = opts.onEvict;
@@ -412,7 +434,7 @@ export class FlowTable {
     const key = this.key;
     const pk = proto | (this.info << 8);
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const c = slots[i] ?? -1;
+      const c = (slots[i] ?? 0) - 1;
       if (c < 0) break;
       const o = c * KEY_STRIDE;
       if (key[o + K_HASH] === h && key[o + K_PROTO] === pk) {
@@ -504,7 +526,7 @@ export class FlowTable {
   }
 
   /** Community ID of a live flow, computed on first request and cached (bounded) until the flow leaves. */
-  communityIdOf(f: number): string {
+  communityIdOf(f: number, cache = true): string {
     const hit = this.cidCache.get(f);
     if (hit !== undefined) return hit;
     const o = f * KEY_STRIDE;
@@ -522,6 +544,7 @@ export class FlowTable {
       ports ? kp & 0xffff : -1,
       (info & INFO_ONEWAY) !== 0,
     );
+    if (!cache) return cid;
     // FIFO bound: a long-lived flow pushed out by CID_CACHE_MAX newer ones is recomputed on its next request.
     if (this.cidCache.size >= CID_CACHE_MAX) {
       const oldest = this.cidCache.keys().next();
@@ -536,8 +559,9 @@ export class FlowTable {
     const o = f * KEY_STRIDE;
     const a = this.key[o + K_ORIG + side] ?? 0;
     if ((((this.key[o + K_PROTO] ?? 0) >>> 8) & INFO_V6) === 0) return [a, 0, 0, 0];
-    const ch = this.v6chunks[f >>> V6_CHUNK_BITS];
-    const x = (f & V6_CHUNK_MASK) * 6 + side * 3;
+    const e = this.v6Entry(f);
+    const ch = this.v6chunks[e >>> V6_CHUNK_BITS];
+    const x = (e & V6_CHUNK_MASK) * 6 + side * 3;
     return [a, ch?.[x] ?? 0, ch?.[x + 1] ?? 0, ch?.[x + 2] ?? 0];
   }
 
@@ -604,9 +628,10 @@ export class FlowTable {
       if (ko === this.da0 && kr === this.sa0 && op === this.dp && rp === this.sp) return 2;
       return 0;
     }
-    const ch = this.v6chunks[c >>> V6_CHUNK_BITS];
+    const e = this.v6Entry(c);
+    const ch = this.v6chunks[e >>> V6_CHUNK_BITS];
     if (ch === undefined) return 0;
-    const x = (c & V6_CHUNK_MASK) * 6;
+    const x = (e & V6_CHUNK_MASK) * 6;
     if (
       ko === this.sa0 &&
       kr === this.da0 &&
@@ -637,9 +662,14 @@ export class FlowTable {
   }
 
   private create(h: number, pk: number, tns: number, frame: number, fileIndex: number): number {
-    if (this.freeHead < 0) this.evict(this.oldestHead(), EvictReason.FULL);
-    const f = this.freeHead;
-    this.freeHead = this.lruNext[f] ?? -1;
+    let f: number;
+    if (this.freeHead < 0 && this.nextNew < this.capacity) f = this.nextNew++;
+    else {
+      if (this.freeHead < 0) this.evict(this.oldestHead(), EvictReason.FULL);
+      f = this.freeHead;
+      this.freeHead = this.lruNext[f] ?? -1;
+    }
+    if ((this.live + 1) * 2 > this.slots.length && this.slots.length < this.maxSlots) this.growSlots();
     const key = this.key;
     const o = f * KEY_STRIDE;
     key[o + K_HASH] = h;
@@ -647,14 +677,16 @@ export class FlowTable {
     key[o + K_RESP] = this.da0;
     key[o + K_PORTS] = ((this.sp << 16) | this.dp) >>> 0;
     key[o + K_PROTO] = pk;
+    this.hotB.fill(0, f * 64 + B_TCP, f * 64 + 64); // TCP states INACTIVE (0), flags, hist, verdict, rule count
     if ((this.info & INFO_V6) !== 0) {
-      const ci = f >>> V6_CHUNK_BITS;
+      const e = this.v6Alloc(f);
+      const ci = e >>> V6_CHUNK_BITS;
       let ch = this.v6chunks[ci];
       if (ch === undefined) {
         ch = new Uint32Array(Math.min(V6_CHUNK_MASK + 1, this.capacity - (ci << V6_CHUNK_BITS)) * 6);
         this.v6chunks[ci] = ch;
       }
-      const x = (f & V6_CHUNK_MASK) * 6;
+      const x = (e & V6_CHUNK_MASK) * 6;
       ch[x] = this.sa1;
       ch[x + 1] = this.sa2;
       ch[x + 2] = this.sa3;
@@ -671,14 +703,13 @@ export class FlowTable {
     F[fo + F_BYTES_O] = 0;
     F[fo + F_BYTES_R] = 0;
     this.hotI[f * 16 + I_RULE0] = 0;
-    this.hotB.fill(0, f * 64 + B_TCP, f * 64 + 64); // TCP states INACTIVE (0), flags, hist, verdict, rule count
     this.frame0[f] = frame;
     this.file0[f] = fileIndex;
     // Insert into the slot table (after any eviction above, which may have shifted slots).
     const mask = this.mask;
     let i = h & mask;
-    while ((this.slots[i] ?? -1) >= 0) i = (i + 1) & mask;
-    this.slots[i] = f;
+    while ((this.slots[i] ?? 0) !== 0) i = (i + 1) & mask;
+    this.slots[i] = f + 1;
     // Append to its idle list.
     const c = classOf(pk & 0xff);
     const t = this.tails[c] ?? -1;
@@ -689,6 +720,57 @@ export class FlowTable {
     this.tails[c] = f;
     this.live++;
     return f;
+  }
+
+  /** Index of flow f's entry in the IPv6 pool (f itself unless compact). */
+  private v6Entry(f: number): number {
+    if (!this.v6Compact) return f;
+    const B = this.hotB;
+    const b = f * 64 + B_V6;
+    return (B[b] ?? 0) | ((B[b + 1] ?? 0) << 8) | ((B[b + 2] ?? 0) << 16);
+  }
+
+  /** Give IPv6 flow f a pool entry (recorded in its hot record) and return it. */
+  private v6Alloc(f: number): number {
+    if (!this.v6Compact) return f;
+    let e = this.v6FreeHead;
+    if (e >= 0) {
+      // a freed entry keeps the next free entry in its first word
+      this.v6FreeHead = (this.v6chunks[e >>> V6_CHUNK_BITS]?.[(e & V6_CHUNK_MASK) * 6] ?? 0xffffffff) | 0;
+    } else e = this.v6Next++;
+    const B = this.hotB;
+    const b = f * 64 + B_V6;
+    B[b] = e & 0xff;
+    B[b + 1] = (e >>> 8) & 0xff;
+    B[b + 2] = e >>> 16;
+    return e;
+  }
+
+  /** Return IPv6 flow f's pool entry to the free list. */
+  private v6Release(f: number): void {
+    if (!this.v6Compact) return;
+    const e = this.v6Entry(f);
+    const ch = this.v6chunks[e >>> V6_CHUNK_BITS];
+    if (ch === undefined) return;
+    ch[(e & V6_CHUNK_MASK) * 6] = this.v6FreeHead >>> 0;
+    this.v6FreeHead = e;
+  }
+
+  /** Double the slot table and re-insert every live flow (walking the idle lists). */
+  private growSlots(): void {
+    const size = Math.min(this.maxSlots, this.slots.length * 2);
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    const key = this.key;
+    for (let c = 0; c < 3; c++) {
+      for (let f = this.heads[c] ?? -1; f >= 0; f = this.lruNext[f] ?? -1) {
+        let i = (key[f * KEY_STRIDE + K_HASH] ?? 0) & mask;
+        while ((slots[i] ?? 0) !== 0) i = (i + 1) & mask;
+        slots[i] = f + 1;
+      }
+    }
+    this.slots = slots;
+    this.mask = mask;
   }
 
   /** Move a flow to the tail (most recent) of its idle list. */
@@ -761,19 +843,19 @@ export class FlowTable {
     const slots = this.slots;
     const key = this.key;
     let i = (key[f * KEY_STRIDE + K_HASH] ?? 0) & mask;
-    while (slots[i] !== f) i = (i + 1) & mask;
+    while (slots[i] !== f + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const g = slots[j] ?? -1;
+      const g = (slots[j] ?? 0) - 1;
       if (g < 0) break;
       const k = (key[g * KEY_STRIDE + K_HASH] ?? 0) & mask;
       // Leave g in place when its home k lies cyclically in (i, j].
       if (i <= j ? i < k && k <= j : i < k || k <= j) continue;
-      slots[i] = g;
+      slots[i] = g + 1;
       i = j;
     }
-    slots[i] = -1;
+    slots[i] = 0;
     // Unlink from its idle list.
     const c = classOf((key[f * KEY_STRIDE + K_PROTO] ?? 0) & 0xff);
     const p = this.lruPrev[f] ?? -1;
@@ -785,6 +867,7 @@ export class FlowTable {
     // To the free list.
     this.lruNext[f] = this.freeHead;
     this.freeHead = f;
+    if ((((key[f * KEY_STRIDE + K_PROTO] ?? 0) >>> 8) & INFO_V6) !== 0) this.v6Release(f);
     if ((this.hotB[f * 64 + B_RULEN] ?? 0) > 1) this.ruleMore.delete(f);
     this.cidCache.delete(f);
     this.live--;

@@ -95,6 +95,10 @@ export class PacketLog {
   private readonly jsonl: BufferedFileWriter | null;
   private cacheSec = NaN;
   private cachePrefix = "";
+  private tsBytesSec = NaN;
+  private tsBytes: Uint8Array = new Uint8Array(0);
+  private readonly ruleSuffix = new Map<number, { id: string; reason: string; bytes: Uint8Array }>();
+  private readonly fileSuffix: ({ name: string; bytes: Uint8Array } | undefined)[] = [];
   private readonly d: Described = {
     ts: "",
     eveTs: "",
@@ -133,12 +137,27 @@ export class PacketLog {
   ): void {
     if (verdictRank < 1) return;
     this.count++;
-    const d = this.describe(pkt, tsSec, tsNsec, hasTs, verdictRank);
     const ruleId = this.ctx.rules.id(ruleIndex);
     const reason = this.ctx.rules.reason(ruleIndex);
     const file = this.ctx.files[fileIndex] ?? "";
-    if (this.text) this.text.write(textLine(d, ruleId, reason, frame, file) + "\n");
-    if (this.jsonl) {
+    if (this.text)
+      this.writeText(
+        this.text,
+        pkt,
+        tsSec,
+        tsNsec,
+        hasTs,
+        verdictRank,
+        ruleIndex,
+        ruleId,
+        reason,
+        frame,
+        fileIndex,
+        file,
+      );
+    if (!this.jsonl) return;
+    const d = this.describe(pkt, tsSec, tsNsec, hasTs, verdictRank);
+    {
       const sev = SEVERITY[this.ctx.rules.severity(ruleIndex)] ?? 3;
       this.jsonl.write(
         eveLine(d, ruleIndex, ruleId, reason, sev, frame, file, flow ? flow.communityId : "") + "\n",
@@ -168,6 +187,96 @@ export class PacketLog {
     } finally {
       this.jsonl?.close();
     }
+  }
+
+  /**
+   * The text line straight into the writer's buffer as ASCII bytes, the same bytes textLine() gives
+   * (test/report checks both agree): no string per line for IPv4 packets. Rule and file parts are
+   * encoded once per distinct (index, text) and reused. Anything unusual takes the string path.
+   */
+  private writeText(
+    out: BufferedFileWriter,
+    pkt: DecodedPacket,
+    tsSec: number,
+    tsNsec: number,
+    hasTs: boolean,
+    rank: number,
+    ruleIndex: number,
+    ruleId: string,
+    reason: string,
+    frame: number,
+    fileIndex: number,
+    file: string,
+  ): void {
+    let rs = this.ruleSuffix.get(ruleIndex);
+    if (rs === undefined || rs.id !== ruleId || rs.reason !== reason) {
+      rs = { id: ruleId, reason, bytes: utf8(` rule=${ruleId} reason=${JSON.stringify(reason)} frame=`) };
+      this.ruleSuffix.set(ruleIndex, rs);
+    }
+    let fs = this.fileSuffix[fileIndex];
+    if (fs === undefined || fs.name !== file) {
+      fs = { name: file, bytes: utf8(` file=${JSON.stringify(file)}\n`) };
+      this.fileSuffix[fileIndex] = fs;
+    }
+    const vb = VERDICT_BYTES[rank];
+    const us = Math.floor(tsNsec / 1000);
+    const need = LINE_FIXED_MAX + rs.bytes.length + fs.bytes.length;
+    if (
+      vb === undefined ||
+      (hasTs && !(us >= 0 && us < 1e6)) ||
+      !(frame >= 0 && frame <= Number.MAX_SAFE_INTEGER) ||
+      need > out.capacity
+    ) {
+      out.write(this.lineFor(pkt, tsSec, tsNsec, hasTs, rank, ruleId, reason, frame, file) + "\n");
+      return;
+    }
+    const b = out.room(need);
+    let p = out.pos0;
+    if (hasTs) {
+      if (tsSec !== this.tsBytesSec) {
+        this.tsBytesSec = tsSec;
+        const date = new Date(tsSec * 1000);
+        this.tsBytes = latin1(Number.isNaN(date.getTime()) ? `@${tsSec}` : date.toISOString().slice(0, 19));
+      }
+      p = putBytes(b, p, this.tsBytes);
+      b[p++] = 0x2e; // .
+      p = put6(b, p, us);
+      b[p++] = 0x5a; // Z
+    } else b[p++] = 0x2d; // -
+    b[p++] = 0x20;
+    p = putBytes(b, p, vb);
+    b[p++] = 0x20;
+    p = putBytes(b, p, protoBytes(pkt.ipProto));
+    b[p++] = 0x20;
+    const ports = (pkt.layers & (Layer.TCP | Layer.UDP)) !== 0 && pkt.srcPort >= 0;
+    if (pkt.ipVersion === 4) {
+      p = putIpv4(b, p, pkt.src4);
+      if (ports) {
+        b[p++] = 0x3a; // :
+        p = putUint(b, p, pkt.srcPort);
+      }
+    } else p += b.write(endpoint(srcAddrString(pkt), ports ? pkt.srcPort : -1), p, "latin1");
+    b[p++] = 0x20;
+    b[p++] = 0x2d;
+    b[p++] = 0x3e;
+    b[p++] = 0x20; // " -> "
+    if ((pkt.layers & Layer.IPV4) !== 0) {
+      p = putIpv4(b, p, pkt.dst4);
+      if (ports) {
+        b[p++] = 0x3a;
+        p = putUint(b, p, pkt.dstPort);
+      }
+    } else p += b.write(endpoint(dstAddrString(pkt), ports ? pkt.dstPort : -1), p, "latin1");
+    if (pkt.icmpType >= 0) {
+      p = putBytes(b, p, TYPE_EQ);
+      p = putInt(b, p, pkt.icmpType);
+      p = putBytes(b, p, CODE_EQ);
+      p = putInt(b, p, pkt.icmpCode);
+    }
+    p = putBytes(b, p, rs.bytes);
+    p = putUint(b, p, frame);
+    p = putBytes(b, p, fs.bytes);
+    out.advance(p);
   }
 
   private describe(
@@ -202,6 +311,80 @@ export class PacketLog {
     d.icmpCode = pkt.icmpCode;
     return d;
   }
+}
+
+/** Bytes of a text line besides the rule and file parts, at most (IPv6 endpoints, ICMP, frame). */
+const LINE_FIXED_MAX = 320;
+const TYPE_EQ = latin1(" type=");
+const CODE_EQ = latin1(" code=");
+const VERDICT_BYTES: readonly Uint8Array[] = [0, 1, 2, 3].map((r) => latin1(verdictName(r)));
+const PROTO_BYTES = new Map<number, Uint8Array>();
+
+function utf8(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, "utf8"));
+}
+function latin1(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, "latin1"));
+}
+function protoBytes(proto: number): Uint8Array {
+  let v = PROTO_BYTES.get(proto);
+  if (v === undefined) {
+    v = latin1(protoName(proto));
+    PROTO_BYTES.set(proto, v);
+  }
+  return v;
+}
+function putBytes(b: Uint8Array, p: number, s: Uint8Array): number {
+  const n = s.length;
+  if (n > 48) {
+    b.set(s, p);
+    return p + n;
+  }
+  for (let i = 0; i < n; i++) b[p + i] = s[i]!;
+  return p + n;
+}
+/** Decimal digits of a non-negative integer (<= 2^53) at p; returns the end. */
+function putUint(b: Uint8Array, p: number, n: number): number {
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
+  let len = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+  let q = p + len;
+  let x = n;
+  while (x >= 10) {
+    const y = Math.floor(x / 10);
+    b[--q] = 48 + (x - y * 10);
+    x = y;
+  }
+  b[--q] = 48 + x;
+  return p + len;
+}
+function putInt(b: Uint8Array, p: number, n: number): number {
+  if (n < 0) {
+    b[p++] = 0x2d;
+    n = -n;
+  }
+  return putUint(b, p, n);
+}
+/** Exactly six digits of 0 <= n < 1e6, zero-padded. */
+function put6(b: Uint8Array, p: number, n: number): number {
+  for (let q = p + 5; q >= p; q--) {
+    const y = Math.floor(n / 10);
+    b[q] = 48 + (n - y * 10);
+    n = y;
+  }
+  return p + 6;
+}
+function putIpv4(b: Uint8Array, p: number, a: number): number {
+  p = putUint(b, p, (a >>> 24) & 255);
+  b[p++] = 0x2e;
+  p = putUint(b, p, (a >>> 16) & 255);
+  b[p++] = 0x2e;
+  p = putUint(b, p, (a >>> 8) & 255);
+  b[p++] = 0x2e;
+  return putUint(b, p, a & 255);
 }
 
 function endpoint(addr: string, port: number): string {

@@ -52,6 +52,31 @@ export class BufferedFileWriter {
     this.pos += bytes.length;
   }
 
+  /**
+   * Make room for n bytes (n <= the buffer size) and return the buffer; write them from `pos`, then
+   * call advance(). For writers that put ASCII bytes straight into the buffer (hot log lines).
+   */
+  room(n: number): Buffer {
+    if (this.pos + n > this.buf.length) this.flush();
+    return this.buf;
+  }
+
+  /** Offset in room()'s buffer where the next byte goes. */
+  get pos0(): number {
+    return this.pos;
+  }
+
+  /** Account bytes written into room()'s buffer up to offset end. */
+  advance(end: number): void {
+    this.bytes += end - this.pos;
+    this.pos = end;
+  }
+
+  /** Capacity of the buffer (largest room()). */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Write what is buffered. */
   flush(): void {
     if (this.pos === 0 || this.fd < 0) return;

@@ -8,7 +8,9 @@
  *     entry holds the union of all prefixes containing it, so a lookup is one hash probe plus at
  *     most 8 (v4) or 32 (v6) table steps, whatever the number of rules;
  *   - sport / dport / port: 65,536-entry Int32Array tables of bitset ids;
- *   - proto: a 256-entry table; direction: three bitsets (in, out, neither).
+ *   - proto and transport header together: a 512-entry table indexed by protocol number, plus
+ *     256 when the packet's TCP/UDP/ICMP/ICMPv6 header was decoded (rule field transportHeader);
+ *     direction: three bitsets (in, out, neither).
  * All bitsets live deduplicated in one Uint32Array pool (W words each) with, per bitset, the
  * ascending list of its non-zero words. Dense side: take the field bitset with the fewest
  * non-zero words as the driver, AND the others word by word at those positions only, return the
@@ -22,7 +24,7 @@
  * after compiling.
  */
 
-import type { DecodedPacket } from "../decode/packet.js";
+import { Layer, type DecodedPacket } from "../decode/packet.js";
 import {
   ACTION_VERDICT,
   MATCH_DEFAULT,
@@ -34,6 +36,9 @@ import {
 } from "./types.js";
 
 export { MATCH_DEFAULT, MATCH_NO_VERDICT };
+
+/** Layer bits whose presence means "the transport header was decoded" (Rule.transportHeader). */
+const TRANSPORT_LAYERS = Layer.TCP | Layer.UDP | Layer.ICMP | Layer.ICMPV6;
 
 /** Build statistics, for benchmarks and `rules check`. */
 export interface CompileStats {
@@ -441,8 +446,10 @@ class Compiled implements CompiledRules {
   private readonly sportNone: number;
   private readonly dportNone: number;
   private readonly portNone: number;
+  /** Bitset id per protocol number + 256 if the transport header was decoded. */
   private readonly protoTab: Int32Array;
-  private readonly protoNone: number;
+  /** Bitset ids for a packet without a protocol number: [no header, header]. */
+  private readonly protoNone: Int32Array;
   /** Bitset ids for direction in (0), out (1), neither (2). */
   private readonly dirSet: Int32Array;
   private readonly useDir: boolean;
@@ -551,17 +558,24 @@ class Compiled implements CompiledRules {
     [this.dportTab, this.dportNone] = mkPorts("dport");
     [this.portTab, this.portNone] = mkPorts("port");
 
-    // Protocols.
-    this.protoNone = wildcardOf((r) => r.proto !== undefined);
-    this.protoTab = new Int32Array(256).fill(this.protoNone);
+    // Protocols, with the transport-header condition folded in: half h (0: no header, 1:
+    // header decoded) holds only the rules whose transportHeader is absent or equals h.
+    this.protoNone = new Int32Array(2);
+    this.protoTab = new Int32Array(512);
     const protoUsed = new Set<number>();
     for (const r of rules) for (const p of r.proto ?? []) protoUsed.add(p);
-    for (const p of protoUsed) {
-      pool.load(this.protoNone, tmp);
-      rules.forEach((r, i) => {
-        if (r.proto?.includes(p)) setBit(tmp, i);
-      });
-      this.protoTab[p] = pool.intern(tmp);
+    for (const h of [0, 1]) {
+      const hdrOk = (r: Rule): boolean => r.transportHeader === undefined || r.transportHeader === (h === 1);
+      const none = wildcardOf((r) => r.proto !== undefined || !hdrOk(r));
+      this.protoNone[h] = none;
+      this.protoTab.fill(none, h * 256, h * 256 + 256);
+      for (const p of protoUsed) {
+        pool.load(none, tmp);
+        rules.forEach((r, i) => {
+          if (r.proto?.includes(p) && hdrOk(r)) setBit(tmp, i);
+        });
+        this.protoTab[h * 256 + p] = pool.intern(tmp);
+      }
     }
 
     // Direction.
@@ -634,7 +648,7 @@ class Compiled implements CompiledRules {
     this.keySport = keyMap("sport", [this.sportTab, [this.sportNone]]);
     this.keyDport = keyMap("dport", [this.dportTab, [this.dportNone]]);
     this.keyPort = keyMap("port", [this.portTab, [this.portNone]]);
-    this.keyProto = keyMap("proto", [this.protoTab, [this.protoNone]]);
+    this.keyProto = keyMap("proto", [this.protoTab, this.protoNone]);
     this.keyDir = keyMap("direction", [this.dirSet]);
     this.keyNone = lists.intern(keyField.flatMap((f, i) => (f === null ? [i] : [])));
     ({ data: this.ldata, start: this.lstart } = lists.freeze());
@@ -700,7 +714,9 @@ class Compiled implements CompiledRules {
     } else return MATCH_NO_VERDICT;
 
     const pr = pkt.ipProto;
-    const p = pr >= 0 && pr <= 255 ? (this.protoTab[pr] as number) : this.protoNone;
+    const hdr = (pkt.layers & TRANSPORT_LAYERS) !== 0 ? 1 : 0;
+    const p =
+      pr >= 0 && pr <= 255 ? (this.protoTab[(hdr << 8) | pr] as number) : (this.protoNone[hdr] as number);
     let sp = -1;
     let dp = -1;
     if (pr === 6 || pr === 17) {

@@ -7,7 +7,7 @@
  * (not IP, or an IP version the ruleset does not judge).
  */
 
-import type { DecodedPacket } from "../decode/packet.js";
+import { Layer, type DecodedPacket } from "../decode/packet.js";
 import { cidrContains4, cidrContains6 } from "./addr.js";
 import {
   MATCH_DEFAULT,
@@ -19,6 +19,9 @@ import {
 } from "./types.js";
 
 export { MATCH_DEFAULT, MATCH_NO_VERDICT };
+
+/** Layer bits of the transport headers the rules' transportHeader field looks at. */
+export const TRANSPORT_LAYERS = Layer.TCP | Layer.UDP | Layer.ICMP | Layer.ICMPV6;
 
 function inAny(cidrs: readonly Cidr[], pkt: DecodedPacket, src: boolean): boolean {
   for (const c of cidrs) {
@@ -35,11 +38,17 @@ function portIn(ranges: readonly PortRange[], port: number): boolean {
   return port >= 0 && ranges.some((r) => r.lo <= port && port <= r.hi);
 }
 
+/** Whether the packet's TCP / UDP / ICMP / ICMPv6 header was decoded (rule field transportHeader). */
+export function hasTransportHeader(pkt: DecodedPacket): boolean {
+  return (pkt.layers & TRANSPORT_LAYERS) !== 0;
+}
+
 /** Whether one rule matches the packet (the packet is IPv4 or IPv6). */
 export function ruleMatches(rule: Rule, pkt: DecodedPacket, homeNet: readonly Cidr[]): boolean {
   if (rule.src && !inAny(rule.src, pkt, true)) return false;
   if (rule.dst && !inAny(rule.dst, pkt, false)) return false;
   if (rule.proto && !rule.proto.includes(pkt.ipProto)) return false;
+  if (rule.transportHeader !== undefined && rule.transportHeader !== hasTransportHeader(pkt)) return false;
   // Ports exist only for TCP and UDP (and not in non-first fragments: the decoder leaves -1).
   const hasPorts = pkt.ipProto === 6 || pkt.ipProto === 17;
   const sp = hasPorts ? pkt.srcPort : -1;

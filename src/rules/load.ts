@@ -33,8 +33,15 @@ export const PROTO_NAMES: Readonly<Record<string, number>> = {
   sctp: 132,
 };
 
-/** Names the original project printed for protocol numbers; any other protocol is its decimal number. */
+/**
+ * Names the original project printed for protocol numbers when Scapy had decoded that layer (the
+ * transport header is in the packet); any other packet is named by its decimal protocol number,
+ * so a non-first TCP fragment is "6", not "TCP".
+ */
 const LEGACY_PROTO_NAMES: Readonly<Record<string, number>> = { TCP: 6, UDP: 17, ICMP: 1 };
+
+/** Protocols whose transport header pfw decodes (the only ones `transport_header` applies to). */
+export const TRANSPORT_HEADER_PROTOS: readonly number[] = [1, 6, 17, 58];
 
 const NATIVE_TOP_KEYS = [
   "version",
@@ -55,6 +62,7 @@ const NATIVE_RULE_KEYS = [
   "dport",
   "port",
   "proto",
+  "transport_header",
   "direction",
   "severity",
   "reason",
@@ -74,6 +82,9 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
   ports: "port",
   protocol: "proto",
   protocols: "proto",
+  transport: "transport_header",
+  transportheader: "transport_header",
+  l4_header: "transport_header",
   source: "src",
   destination: "dst",
   homenet: "home_net",
@@ -379,7 +390,8 @@ function checkKeys(
 /**
  * The original project's file: {"allow": {"ips", "ports", "protocols"}, "block": {...}}.
  * Meaning (kept exactly): an IPv4 packet is BLOCKED if its source IP, its protocol name
- * ("TCP", "UDP", "ICMP", else the decimal number) or a TCP/UDP source or destination port is
+ * ("TCP", "UDP", "ICMP" when that header is in the packet, else the decimal number: a non-first
+ * fragment of TCP is "6") or a TCP/UDP source or destination port is
  * in the block lists; else ALLOWED if in the allow lists; else UNKNOWN. Each entry becomes a
  * rule (block entries first), so a report can say which entry decided.
  */
@@ -435,7 +447,17 @@ function parseLegacy(json: Record<string, unknown>, add: Add): Ruleset {
         } else {
           const num = legacyProto(item, path, add);
           if (num < 0) return;
-          rules.push({ ...base, proto: [num], reason: `protocol ${String(item)} is in the ${side} list` });
+          const rule: Rule = {
+            ...base,
+            proto: [num],
+            reason: `protocol ${String(item)} is in the ${side} list`,
+          };
+          // "TCP" names a packet whose TCP header Scapy decoded; "6" one without it (a non-first
+          // fragment, or cut short before the header): the original never called those "TCP".
+          if (num === 1 || num === 6 || num === 17) {
+            rule.transportHeader = own(LEGACY_PROTO_NAMES, String(item)) !== undefined;
+          }
+          rules.push(rule);
         }
       });
     }
@@ -454,15 +476,9 @@ function legacyProto(item: unknown, path: (string | number)[], add: Add): number
   if (typeof item === "string") {
     const named = own(LEGACY_PROTO_NAMES, item);
     if (named !== undefined) return named;
-    if (/^(0|[1-9][0-9]{0,2})$/.test(item) && Number(item) <= 255) {
-      const n = Number(item);
-      const name = Object.keys(LEGACY_PROTO_NAMES).find((k) => LEGACY_PROTO_NAMES[k] === n);
-      if (name !== undefined) {
-        add(path, `${show(item)} never matches in the legacy format: protocol ${n} is named "${name}"`);
-        return -1;
-      }
-      return n;
-    }
+    // "6", "17", "1" are valid: the original named TCP/UDP/ICMP packets without their transport
+    // header (non-first fragments) by number.
+    if (/^(0|[1-9][0-9]{0,2})$/.test(item) && Number(item) <= 255) return Number(item);
     const upper = own(LEGACY_PROTO_NAMES, item.toUpperCase());
     if (upper !== undefined) {
       add(path, `${show(item)} is not a legacy protocol name (write "${item.toUpperCase()}")`);
@@ -731,6 +747,27 @@ function parseNativeRule(r: unknown, i: number, lists: Map<string, Cidr[]>, add:
     if (k !== undefined)
       add([...path, k], "ports only match tcp and udp packets, and this rule's proto has neither");
   }
+  if (r.transport_header !== undefined) {
+    const tp = [...path, "transport_header"];
+    const th = r.transport_header;
+    if (typeof th !== "boolean") add(tp, `${show(th)} is not true or false`);
+    else {
+      rule.transportHeader = th;
+      const other = rule.proto?.filter((n) => !TRANSPORT_HEADER_PROTOS.includes(n)) ?? [];
+      if (r.proto === undefined) {
+        add(tp, 'needs "proto": tcp, udp, icmp and/or icmpv6 (the protocols whose header pfw decodes)');
+      } else if (other.length > 0) {
+        add(
+          tp,
+          `applies only to tcp, udp, icmp and icmpv6 (pfw decodes no other transport header), not to protocol ${other.join(", ")}`,
+        );
+      }
+      const k = (["sport", "dport", "port"] as const).find((f) => r[f] !== undefined);
+      if (!th && k !== undefined) {
+        add([...path, k], "ports are in the transport header, and this rule has transport_header false");
+      }
+    }
+  }
   if (r.direction !== undefined) {
     rule.direction = oneOf(r.direction, DIRECTIONS, [...path, "direction"], "a direction", add) ?? "any";
   }
@@ -757,6 +794,7 @@ export interface NativeRuleJson {
   dport?: number | string | (number | string)[];
   port?: number | string | (number | string)[];
   proto?: string | number | (string | number)[];
+  transport_header?: boolean;
   direction?: Direction;
   severity: Severity;
   reason: string;
@@ -792,6 +830,7 @@ export function ruleToNative(rule: Rule): NativeRuleJson {
     ...(rule.dport ? { dport: ports(rule.dport) } : {}),
     ...(rule.port ? { port: ports(rule.port) } : {}),
     ...(rule.proto ? { proto: one(rule.proto.map((n) => PROTO_BY_NUMBER.get(n) ?? n)) } : {}),
+    ...(rule.transportHeader !== undefined ? { transport_header: rule.transportHeader } : {}),
     ...(rule.direction !== "any" ? { direction: rule.direction } : {}),
     severity: rule.severity,
     reason: rule.reason,

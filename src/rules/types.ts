@@ -69,6 +69,14 @@ export interface Rule {
   port?: PortRange[];
   /** IP protocol numbers (any of): tcp 6, udp 17, icmp 1, icmpv6 58, or any number. */
   proto?: number[];
+  /**
+   * Whether the packet carries its transport header (JSON `transport_header`): true = only
+   * packets whose TCP / UDP / ICMP / ICMPv6 header was decoded; false = only packets without it
+   * (non-first fragments, packets cut short before it). Absent = either. Validated native files
+   * use it only with `proto` limited to tcp, udp, icmp, icmpv6. It carries the legacy format's
+   * meaning: "TCP" = proto 6 with the header, "6" = proto 6 without it (as Scapy names them).
+   */
+  transportHeader?: boolean;
   /** Relative to the home networks: in = dst in home and src not; out = src in home and dst not. */
   direction: Direction;
   severity: Severity;

@@ -193,6 +193,18 @@ const mustRun = ready || process.env.CI === "true";
     }
   });
 
+  test("transport_header rules (fragment-offset tests, v4 and v6) pass nft's own check", () => {
+    const rs = ruleset([
+      rule({ id: "frag", action: "block", proto: [6, 17], transportHeader: false }),
+      rule({ id: "whole", action: "block", proto: [1, 58], transportHeader: true }),
+      rule({ id: "web", action: "block", proto: [6], port: [{ lo: 80, hi: 80 }], transportHeader: true }),
+    ]);
+    const script = buildNftScript(rs, { sshGuard: true });
+    expect(script).toContain("frag frag-off != 0");
+    expect(script).toContain("exthdr frag missing");
+    sh("ip", ["netns", "exec", lab.nsA, "nft", "-c", "-f", "-"], script);
+  });
+
   test("overlapping and duplicate addresses in one rule apply (auto-merge) and still match", async () => {
     const list = ["10.0.0.0/8", "10.77.0.0/16", "10.77.0.3", "10.77.0.3", "fd77::/16", "fd77::3", "::1"].map(
       cidr,

@@ -221,6 +221,57 @@ describe("families, ports, directions", () => {
     );
     expect(v4).not.toMatch(/PFW-INPUT-LAN .*pfw:0:in/);
   });
+  test("transport_header: fragment-offset tests per family (IPv6: fragment header), ip6tables limits", () => {
+    const rs = ruleset([
+      rule({ id: "frag", action: "block", proto: [6, 17], transportHeader: false }),
+      rule({ id: "whole", action: "block", proto: [1, 58], transportHeader: true }),
+      rule({ id: "web", action: "block", proto: [6], port: [port(80)], transportHeader: true }),
+      rule({ id: "never", action: "block", proto: [6], dport: [port(81)], transportHeader: false }),
+    ]);
+    expect(nftRules(buildNftScript(rs, { sshGuard: false }), "input")).toEqual([
+      'meta nfproto ipv4 meta l4proto { 6, 17 } ip frag-off & 0x1fff != 0 counter drop comment "pfw:0:frag"',
+      'meta nfproto ipv6 meta l4proto { 6, 17 } frag frag-off != 0 counter drop comment "pfw:0:frag"',
+      'meta nfproto ipv4 meta l4proto { 1, 58 } ip frag-off & 0x1fff == 0 counter drop comment "pfw:1:whole"',
+      'meta nfproto ipv6 meta l4proto { 1, 58 } exthdr frag missing counter drop comment "pfw:1:whole"',
+      'meta nfproto ipv6 meta l4proto { 1, 58 } frag frag-off 0 counter drop comment "pfw:1:whole"',
+      'meta nfproto ipv4 meta l4proto 6 ip frag-off & 0x1fff == 0 th sport 80 counter drop comment "pfw:2:web"',
+      'meta nfproto ipv4 meta l4proto 6 ip frag-off & 0x1fff == 0 th dport 80 counter drop comment "pfw:2:web"',
+      'meta nfproto ipv6 meta l4proto 6 exthdr frag missing th sport 80 counter drop comment "pfw:2:web"',
+      'meta nfproto ipv6 meta l4proto 6 exthdr frag missing th dport 80 counter drop comment "pfw:2:web"',
+      'meta nfproto ipv6 meta l4proto 6 frag frag-off 0 th sport 80 counter drop comment "pfw:2:web"',
+      'meta nfproto ipv6 meta l4proto 6 frag frag-off 0 th dport 80 counter drop comment "pfw:2:web"',
+    ]);
+    expect(buildPlan(rs, { sshGuard: false }).notes.join()).toContain(
+      'rule "never": ports with transport_header false can never match; left out.',
+    );
+    // IPv4 iptables: -f is exactly "non-first fragment".
+    const v4only = ruleset(rs.rules, { ipVersions: [4] });
+    const { v4 } = buildIptablesScripts(v4only, { sshGuard: false });
+    expect(v4.split("\n").filter((l) => l.startsWith("-A PFW-INPUT"))).toEqual([
+      '-A PFW-INPUT -p 6 -f -m comment --comment "pfw:0:frag" -j DROP',
+      '-A PFW-INPUT -p 17 -f -m comment --comment "pfw:0:frag" -j DROP',
+      '-A PFW-INPUT -p 1 ! -f -m comment --comment "pfw:1:whole" -j DROP',
+      '-A PFW-INPUT -p 58 ! -f -m comment --comment "pfw:1:whole" -j DROP',
+      '-A PFW-INPUT -p 6 ! -f -m multiport --ports 80 -m comment --comment "pfw:2:web" -j DROP',
+    ]);
+    // ip6tables: tcp/udp with the header via the tcp/udp matches; a fragment offset it cannot test.
+    const tcpOnly = ruleset([rs.rules[2]!]);
+    expect(buildIptablesScripts(tcpOnly, { sshGuard: false }).v6).toContain(
+      '-A PFW-INPUT -p 6 -m tcp -m multiport --ports 80 -m comment --comment "pfw:0:web" -j DROP',
+    );
+    expect(() => buildIptablesScripts(rs, { sshGuard: false })).toThrow(
+      expect.objectContaining({ code: "UNSUPPORTED", message: expect.stringContaining('rule "frag"') }),
+    );
+    // A hand-built rule with transport_header and no / other protocols is BAD_RULE.
+    for (const proto of [undefined, [47]]) {
+      const bad = ruleset([
+        rule({ id: "b", action: "block", transportHeader: true, ...(proto ? { proto } : {}) }),
+      ]);
+      expect(() => buildPlan(bad, { sshGuard: false })).toThrow(
+        expect.objectContaining({ code: "BAD_RULE" }),
+      );
+    }
+  });
   test("the default action block is not enforced (no policy drop), with a note", () => {
     const rs = ruleset([], { defaultAction: "block" });
     expect(buildNftScript(rs, { sshGuard: true })).not.toMatch(/policy drop/);

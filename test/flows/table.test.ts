@@ -601,3 +601,81 @@ describe("flow table: hostile field values", () => {
     );
   });
 });
+
+describe("flow table: slot table growth (issue 3 benchmark work)", () => {
+  it("thousands of flows through a table that starts small: every packet lands on its own flow", () => {
+    const { t, out } = mkTable(5000, { tcp: 1e6, udp: 1e6, other: 1e6 });
+    let seed = 777;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const ref = new Map<string, { o: number; r: number; orig: string }>();
+    for (let i = 0; i < 20000; i++) {
+      const k = rnd(4000);
+      const a = `10.${k >> 8}.${k & 255}.1`;
+      const b = "192.0.2.9";
+      const fwd = rnd(2) === 0;
+      const proto = k % 3 === 0 ? 6 : 17;
+      const port = 1024 + (k % 1000);
+      t.update(
+        mkPkt({
+          src: fwd ? a : b,
+          dst: fwd ? b : a,
+          proto,
+          sport: fwd ? port : 80,
+          dport: fwd ? 80 : port,
+          flags: ACK,
+        }),
+        1000,
+        i,
+        60,
+        -1,
+        -2,
+        i + 1,
+        0,
+      );
+      const key = `${a}|${proto}|${port}`;
+      const e = ref.get(key) ?? { o: 0, r: 0, orig: fwd ? a : b };
+      if ((fwd ? a : b) === e.orig) e.o++;
+      else e.r++;
+      ref.set(key, e);
+    }
+    expect(t.size).toBe(ref.size);
+    t.flushAll();
+    const got = new Map(
+      out.map((f) => {
+        const a = f.orig === "192.0.2.9" ? f.resp : f.orig;
+        const port = f.orig === "192.0.2.9" ? f.respPort : f.origPort;
+        return [`${a}|${f.proto}|${port}`, { o: f.origPkts, r: f.respPkts, orig: f.orig }];
+      }),
+    );
+    expect(got).toEqual(ref);
+  });
+
+  it("full table with a grown slot table: LRU eviction, nothing lost, size bounded", () => {
+    const { t, out } = mkTable(1500);
+    let given = 0;
+    for (let i = 0; i < 6000; i++) {
+      const k = (i * 7919) % 4500;
+      t.update(
+        mkPkt({ src: `10.0.${k >> 8}.${k & 255}`, dst: S, proto: 17, sport: 5000 + (k % 3), dport: 53 }),
+        1000 + Math.floor(i / 100),
+        0,
+        60,
+        -1,
+        -2,
+        i + 1,
+        0,
+      );
+      given++;
+      expect(t.size).toBeLessThanOrEqual(1500);
+    }
+    const full = out.length;
+    expect(full).toBeGreaterThan(0);
+    expect(out.every((f) => f.reason === "full")).toBe(true);
+    t.flushAll();
+    expect(out.length - full).toBe(1500);
+    expect(out.reduce((n, f) => n + f.origPkts + f.respPkts, 0)).toBe(given);
+  });
+});

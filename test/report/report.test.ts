@@ -11,6 +11,7 @@ import { ruleLookup } from "../../src/report/rule-lookup.js";
 import { Summary } from "../../src/report/summary.js";
 import { FlaggedFlowTable, renderSummary } from "../../src/report/table.js";
 import { VERDICT_RANK, type Rule, type Ruleset } from "../../src/rules/types.js";
+import { Layer } from "../../src/decode/packet.js";
 import { ACK, mkArp, mkPkt, SYN, RST } from "../flows/packets.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pfw-report-"));
@@ -396,5 +397,66 @@ describe("FlowReports fan-out", () => {
     expect(csvUids).toEqual(jsonUids);
     // Flush order here is BLOCKED, ALERT, UNKNOWN: the table's severity order too.
     expect(table.rows().map((r) => r.uid)).toEqual(jsonUids);
+  });
+});
+
+describe("suspicious-packets log: byte path", () => {
+  it("writes exactly the lines lineFor() builds, for random packets, rules, files and times", () => {
+    const tp = path.join(dir, "bytes.log");
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    // A lookup whose texts change between calls (live reload): the cached parts must follow.
+    let gen = 0;
+    const files = ["a.pcap", 'dir/ü "q".pcap', "x".repeat(300)];
+    const lookup = {
+      id: (i: number) => (i === -1 ? "default" : `r${i}-${gen}`),
+      reason: (i: number) => (i === 2 ? `naïve "reason" ${gen}` : `reason ${i}`),
+      severity: () => "high" as const,
+    };
+    const log = new PacketLog({ textPath: tp }, { files, rules: lookup });
+    const expected: string[] = [];
+    for (let k = 0; k < 3000; k++) {
+      if (k % 700 === 0) gen++;
+      const v6 = rnd(5) === 0;
+      const proto = [6, 17, 1, 58, 47, 132, 250][rnd(7)]!;
+      const a = () => `${rnd(256)}.${rnd(256)}.${rnd(256)}.${rnd(256)}`;
+      const p = mkPkt({
+        src: v6 ? `2001:db8::${rnd(0xffff).toString(16)}` : a(),
+        dst: v6 ? `::ffff:${a()}` : a(),
+        proto,
+        sport: rnd(65536),
+        dport: rnd(65536),
+        icmpType: rnd(256),
+        icmpCode: rnd(256),
+        fragment: rnd(10) === 0,
+      });
+      if (rnd(20) === 0) p.layers &= ~(Layer.IPV4 | Layer.IPV6); // destination not decoded
+      const hasTs = rnd(15) !== 0;
+      const sec = [0, 1704164645 + rnd(5), 2 ** 40, 4102444800 + rnd(100)][rnd(4)]!;
+      const nsec = rnd(15) === 0 ? [999_999_999, 0, 1_500_000_000][rnd(3)]! : rnd(1e9);
+      const rank = 1 + rnd(3);
+      const ruleIndex = rnd(5) - 1;
+      const frame = rnd(4) === 0 ? 2 ** 40 + rnd(1000) : rnd(100000);
+      const fileIndex = rnd(3);
+      log.log(p, sec, nsec, hasTs, rank, ruleIndex, frame, fileIndex, null);
+      expected.push(
+        log.lineFor(
+          p,
+          sec,
+          nsec,
+          hasTs,
+          rank,
+          lookup.id(ruleIndex),
+          lookup.reason(ruleIndex),
+          frame,
+          files[fileIndex]!,
+        ),
+      );
+    }
+    log.close();
+    expect(fs.readFileSync(tp, "utf8")).toBe(expected.join("\n") + "\n");
   });
 });

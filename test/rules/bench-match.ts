@@ -4,7 +4,7 @@
  *   npx vite-node test/rules/bench-match.ts
  * (Belongs in bench/ once the lead's bench runner exists.)
  */
-import { DecodedPacket } from "../../src/decode/packet.js";
+import { DecodedPacket, Layer } from "../../src/decode/packet.js";
 import { formatIpv4 } from "../../src/rules/addr.js";
 import { compileRules, type CompiledRules } from "../../src/rules/compile.js";
 import { interpretRules } from "../../src/rules/interpret.js";
@@ -68,6 +68,10 @@ for (let i = 0; i < PKTS; i++) {
     p.srcPort = out ? 32768 + rnd(28000) : ([443, 80, 53, 22][rnd(4)] ?? 443);
     p.dstPort = out ? ([443, 80, 53, 22][rnd(4)] ?? 443) : 32768 + rnd(28000);
   }
+  // As decoded: the IP layer and the transport header (rules' transportHeader looks at it).
+  p.layers =
+    (p.ipVersion === 4 ? Layer.IPV4 : Layer.IPV6) |
+    (p.ipProto === 6 ? Layer.TCP : p.ipProto === 17 ? Layer.UDP : p.ipVersion === 4 ? Layer.ICMP : 0);
   packets.push(p);
 }
 
@@ -104,7 +108,9 @@ const colSp = new Int32Array(PKTS);
 const colDp = new Int32Array(PKTS);
 const colS6 = new Float64Array(PKTS);
 const colD6 = new Float64Array(PKTS);
+const colL = new Int32Array(PKTS);
 packets.forEach((p, i) => {
+  colL[i] = p.layers;
   colV[i] = p.ipVersion;
   colS[i] = p.src4;
   colD[i] = p.dst4;
@@ -133,6 +139,7 @@ function measure(c: CompiledRules, n: number): number {
     p.ipProto = colP[k] as number;
     p.srcPort = colSp[k] as number;
     p.dstPort = colDp[k] as number;
+    p.layers = colL[k] as number;
     sink += c.match(p);
   }
   const u = process.cpuUsage(t);

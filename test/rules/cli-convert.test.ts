@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { registerRulesCommands } from "../../src/cli/rules.js";
-import { DecodedPacket } from "../../src/decode/packet.js";
+import { DecodedPacket, Layer } from "../../src/decode/packet.js";
 import { compileRules } from "../../src/rules/compile.js";
 import { interpretRules } from "../../src/rules/interpret.js";
 import { formatNativeJson, loadRuleFile, parseRulesText, rulesetToNative } from "../../src/rules/load.js";
@@ -64,7 +64,7 @@ describe("pfw rules check", () => {
     expect(r.out.split("\n").filter(Boolean)).toEqual([
       `${files[0]}: OK, 9 rules (legacy)`,
       `${files[1]}: OK, 20 rules (native)`,
-      `${files[2]}: OK, 10 rules (native)`,
+      `${files[2]}: OK, 11 rules (native)`,
     ]);
   });
 
@@ -112,8 +112,18 @@ describe("pfw rules convert", () => {
       id: "block.protocols[0]",
       action: "block",
       proto: "icmp",
+      // the original named ICMP only the packets whose ICMP header Scapy decoded
+      transport_header: true,
       severity: "medium",
       reason: "protocol ICMP is in the block list",
+    });
+    expect(json.rules).toContainEqual({
+      id: "allow.protocols[0]",
+      action: "allow",
+      proto: "tcp",
+      transport_header: true,
+      severity: "low",
+      reason: "protocol TCP is in the allow list",
     });
     expect(json.rules).toContainEqual({
       id: "allow.ports[1]",
@@ -135,8 +145,8 @@ describe("convert round trip: the converted file decides every packet the same",
   const legacy = load(path.join(rulesDir, "legacy-example.json"));
   const legacyLists = parseRulesText(
     JSON.stringify({
-      block: { protocols: ["47", "ICMP"], ips: ["10.0.0.5", "10.0.0.6"], ports: [0, 65535, 23] },
-      allow: { ports: [53], ips: ["0.0.0.0"], protocols: ["UDP", "58"] },
+      block: { protocols: ["47", "ICMP", "6"], ips: ["10.0.0.5", "10.0.0.6"], ports: [0, 65535, 23] },
+      allow: { ports: [53], ips: ["0.0.0.0"], protocols: ["UDP", "58", "17", "TCP", "1"] },
     }),
     "x",
   ).ruleset as Ruleset;
@@ -151,7 +161,15 @@ describe("convert round trip: the converted file decides every packet the same",
     proto: fc.constantFrom(1, 6, 17, 47, 58, 0, 132),
     sp: fc.constantFrom(-1, 0, 23, 25, 53, 80, 443, 40000, 65535),
     dp: fc.constantFrom(-1, 0, 23, 25, 53, 80, 443, 40000, 65535),
+    // the transport header decoded, a non-first fragment, or neither (cut short)
+    l4: fc.constantFrom("header", "header", "fragment", "cut"),
   });
+  const L4: Readonly<Record<number, number>> = {
+    1: Layer.ICMP,
+    6: Layer.TCP,
+    17: Layer.UDP,
+    58: Layer.ICMPV6,
+  };
 
   for (const [name, rs] of [
     ["legacy-example.json", legacy],
@@ -179,8 +197,11 @@ describe("convert round trip: the converted file decides every packet the same",
           p.src4 = f.s;
           p.dst4 = f.d;
           p.ipProto = f.proto;
-          p.srcPort = f.sp;
-          p.dstPort = f.dp;
+          p.srcPort = f.l4 === "header" ? f.sp : -1;
+          p.dstPort = f.l4 === "header" ? f.dp : -1;
+          p.layers = f.ipVersion === 4 ? Layer.IPV4 : f.ipVersion === 6 ? Layer.IPV6 : 0;
+          if (f.l4 === "header") p.layers |= L4[f.proto] ?? 0;
+          if (f.l4 === "fragment") p.layers |= Layer.FRAGMENT;
           const idx = c1.match(p);
           expect(c2.match(p)).toBe(idx);
           expect(interpretRules(rs2, p)).toBe(idx);

@@ -1,7 +1,7 @@
 /** Property: the compiled matcher returns exactly what the reference interpreter returns. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DecodedPacket } from "../../src/decode/packet.js";
+import { DecodedPacket, Layer } from "../../src/decode/packet.js";
 import { formatIpv4, formatIpv6 } from "../../src/rules/addr.js";
 import { compileRules } from "../../src/rules/compile.js";
 import { interpretRules } from "../../src/rules/interpret.js";
@@ -67,6 +67,8 @@ const rule: fc.Arbitrary<Omit<Rule, "id" | "path">> = fc
     dport: sometimes(fc.array(portRange, { minLength: 1, maxLength: 3 })),
     port: sometimes(fc.array(portRange, { minLength: 1, maxLength: 3 })),
     proto: sometimes(fc.array(fc.constantFrom(...PROTOS), { minLength: 1, maxLength: 3 })),
+    // Also without proto (a hand-built Ruleset may have that; the loader requires proto).
+    transportHeader: sometimes(fc.boolean()),
     direction: fc.constantFrom<Direction>("any", "any", "in", "out"),
     severity: fc.constant("low" as const),
     reason: fc.constant("r"),
@@ -84,6 +86,7 @@ const rule: fc.Arbitrary<Omit<Rule, "id" | "path">> = fc
     if (r.dport) out.dport = r.dport;
     if (r.port) out.port = r.port;
     if (r.proto) out.proto = r.proto;
+    if (r.transportHeader !== undefined) out.transportHeader = r.transportHeader;
     return out;
   });
 
@@ -111,7 +114,11 @@ interface PacketFields {
   proto: number;
   sp: number;
   dp: number;
+  /** Layer bits beyond IP: a decoded transport header, a non-first fragment, or neither (cut short). */
+  l4: number;
 }
+/** The transport-header states a packet can be in. */
+const L4_STATES = [Layer.TCP, Layer.UDP, Layer.ICMP, Layer.ICMPV6, Layer.FRAGMENT, 0];
 const packet: fc.Arbitrary<PacketFields> = fc.record({
   ipVersion: fc.constantFrom(4, 4, 6, 6, 0),
   s4: v4Addr,
@@ -121,6 +128,7 @@ const packet: fc.Arbitrary<PacketFields> = fc.record({
   proto: fc.oneof(fc.constantFrom(6, 6, 17, 17, 1, 58, 47, -1), fc.integer({ min: 0, max: 255 })),
   sp: fc.oneof(fc.constant(-1), port),
   dp: fc.oneof(fc.constant(-1), port),
+  l4: fc.constantFrom(...L4_STATES),
 });
 
 function toPacket(f: PacketFields, p: DecodedPacket): DecodedPacket {
@@ -132,6 +140,7 @@ function toPacket(f: PacketFields, p: DecodedPacket): DecodedPacket {
   p.ipProto = f.ipVersion === 0 ? -1 : f.proto;
   p.srcPort = f.sp;
   p.dstPort = f.dp;
+  p.layers = (f.ipVersion === 4 ? Layer.IPV4 : f.ipVersion === 6 ? Layer.IPV6 : 0) | f.l4;
   return p;
 }
 
@@ -168,6 +177,8 @@ function check(min: number, max: number, runs: number): void {
             proto: r.proto?.[0] ?? base.proto,
             sp: r.sport?.[0]?.hi ?? r.port?.[0]?.lo ?? base.sp,
             dp: r.dport?.[0]?.lo ?? base.dp,
+            l4:
+              r.transportHeader === true ? Layer.TCP : r.transportHeader === false ? Layer.FRAGMENT : base.l4,
           };
           toPacket(f, p);
           const want = interpretRules(rs, p, extraHome);

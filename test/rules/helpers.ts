@@ -1,5 +1,5 @@
 /** Test helpers: build DecodedPacket objects directly (no bytes) for rule tests. */
-import { DecodedPacket } from "../../src/decode/packet.js";
+import { DecodedPacket, Layer } from "../../src/decode/packet.js";
 import { parseCidr, parseIpv4, parseIpv6 } from "../../src/rules/addr.js";
 import type { Cidr } from "../../src/rules/types.js";
 
@@ -9,7 +9,19 @@ export interface PacketSpec {
   proto: number;
   sport?: number;
   dport?: number;
+  /**
+   * Where the transport header is: "header" (decoded; the default for tcp, udp, icmp, icmpv6),
+   * "fragment" (a non-first fragment: Layer.FRAGMENT, no ports), "cut" (cut short before it).
+   */
+  l4?: "header" | "fragment" | "cut";
 }
+
+const L4_LAYER: Readonly<Record<number, number>> = {
+  6: Layer.TCP,
+  17: Layer.UDP,
+  1: Layer.ICMP,
+  58: Layer.ICMPV6,
+};
 
 /** A packet from text addresses (v4 or v6 chosen by the source address). */
 export function pkt(spec: PacketSpec): DecodedPacket {
@@ -28,8 +40,12 @@ export function pkt(spec: PacketSpec): DecodedPacket {
     if (p.src4 < 0 || p.dst4 < 0) throw new Error(`bad v4 ${spec.src} ${spec.dst}`);
   }
   p.ipProto = spec.proto;
-  p.srcPort = spec.sport ?? -1;
-  p.dstPort = spec.dport ?? -1;
+  const l4 = spec.l4 ?? "header";
+  p.srcPort = l4 === "header" ? (spec.sport ?? -1) : -1;
+  p.dstPort = l4 === "header" ? (spec.dport ?? -1) : -1;
+  p.layers = p.ipVersion === 4 ? Layer.IPV4 : Layer.IPV6;
+  if (l4 === "header") p.layers |= L4_LAYER[spec.proto] ?? 0;
+  if (l4 === "fragment") p.layers |= Layer.FRAGMENT;
   return p;
 }
 

@@ -163,14 +163,20 @@ describe("legacy rule file (rules/legacy-example.json)", () => {
     expect(decide(rs, c, { src: OUT, dst: OUT, proto: 132, sport: 23, dport: 23 }).verdict).toBe("UNKNOWN");
   });
 
-  it("non-first fragments have no ports: a fragment to port 23 is judged by IP and protocol only", () => {
-    // Decoder contract: srcPort = dstPort = -1 for non-first fragments.
-    expect(decide(rs, c, { src: OUT, dst: OUT, proto: TCP })).toMatchObject({
-      verdict: "ALLOWED",
-      id: "allow.protocols[0]",
+  it("non-first fragments have no ports and no protocol name: judged by source IP and protocol number", () => {
+    // Decoder contract: Layer.FRAGMENT, srcPort = dstPort = -1. Scapy has no TCP/UDP/ICMP layer
+    // there, so the original named the protocol "6" / "17" / "1", in no list of this file.
+    expect(decide(rs, c, { src: OUT, dst: OUT, proto: TCP, l4: "fragment" })).toEqual({
+      verdict: "UNKNOWN",
+      id: "default",
+      reason: "no rule matched",
     });
-    expect(decide(rs, c, { src: "10.0.0.5", dst: OUT, proto: UDP }).verdict).toBe("BLOCKED");
-    // The first fragment carries the ports and is BLOCKED.
+    expect(decide(rs, c, { src: OUT, dst: OUT, proto: ICMP, l4: "fragment" }).verdict).toBe("UNKNOWN");
+    expect(decide(rs, c, { src: "10.0.0.5", dst: OUT, proto: UDP, l4: "fragment" }).verdict).toBe("BLOCKED");
+    expect(decide(rs, c, { src: "192.168.1.1", dst: OUT, proto: UDP, l4: "fragment" }).verdict).toBe(
+      "ALLOWED",
+    );
+    // The first fragment carries the TCP header (ports) and is BLOCKED by port.
     expect(decide(rs, c, { src: OUT, dst: OUT, proto: TCP, sport: 40000, dport: 23 }).verdict).toBe(
       "BLOCKED",
     );

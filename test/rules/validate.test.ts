@@ -102,7 +102,6 @@ describe("legacy format problems", () => {
       "allow.ports[3]: -1 is not a port (a number 0-65535)",
       "allow.ports[4]: 8.5 is not a port (a number 0-65535)",
       'allow.protocols[1]: "tcp" is not a legacy protocol name (write "TCP")',
-      'allow.protocols[2]: "6" never matches in the legacy format: protocol 6 is named "TCP"',
       'allow.protocols[3]: 47 is not a legacy protocol (write it as a string: "47")',
       'allow.protocols[4]: "SCTP" is not a legacy protocol ("TCP", "UDP", "ICMP" or a number "0"-"255" as a string)',
       'allow.protocols[5]: "256" is not a legacy protocol ("TCP", "UDP", "ICMP" or a number "0"-"255" as a string)',
@@ -261,7 +260,7 @@ describe("hostile keys and values", () => {
       '{"version": 1, "__proto__": {"x": 1}, "rules": [{"action": "log", "proto": ["constructor", "toString"], "constructor": 1}]}';
     expect(parseRulesText(text, "x").problems.map(formatProblem)).toEqual([
       "__proto__: unknown key (expected one of: version, description, default, default_reason, ip_versions, home_net, lists, rules)",
-      "rules[0].constructor: unknown key (expected one of: id, action, src, dst, sport, dport, port, proto, direction, severity, reason)",
+      "rules[0].constructor: unknown key (expected one of: id, action, src, dst, sport, dport, port, proto, transport_header, direction, severity, reason)",
       'rules[0].proto[0]: "constructor" is not a protocol (icmp, igmp, tcp, udp, gre, esp, ah, icmpv6, sctp or a number 0-255)',
       'rules[0].proto[1]: "toString" is not a protocol (icmp, igmp, tcp, udp, gre, esp, ah, icmpv6, sctp or a number 0-255)',
     ]);
