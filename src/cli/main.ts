@@ -11,10 +11,6 @@ import { Command, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { registerRulesCommands } from "./rules.js";
-import { registerEnforceCommands } from "./enforce.js";
-import { registerScanCommand } from "./scan.js";
-import { registerLiveCommands } from "./live.js";
 
 const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const version = (JSON.parse(readFileSync(path.join(pkgRoot, "package.json"), "utf8")) as { version: string })
@@ -43,10 +39,20 @@ program
     process.exitCode = res.errors.length ? 2 : 0;
   });
 
-registerScanCommand(program);
-registerLiveCommands(program);
-registerRulesCommands(program);
-registerEnforceCommands(program);
+/** Command modules, in help order, with the command names each registers. */
+const COMMANDS: [names: string[], load: () => Promise<(program: Command) => void>][] = [
+  [["scan"], async () => (await import("./scan.js")).registerScanCommand],
+  [["interfaces", "live"], async () => (await import("./live.js")).registerLiveCommands],
+  [["rules"], async () => (await import("./rules.js")).registerRulesCommands],
+  [["enforce"], async () => (await import("./enforce.js")).registerEnforceCommands],
+];
+// Start-up: when the first argument names a command, only that command's module is loaded (its parsing
+// and help are the same either way); anything else (--help, help, a typo) registers every command.
+const first = process.argv[2] ?? "";
+const known = first === "packets" || COMMANDS.some(([names]) => names.includes(first));
+for (const [names, load] of COMMANDS) {
+  if (!known || names.includes(first)) (await load())(program);
+}
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const err = e as Error & { code?: string };

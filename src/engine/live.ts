@@ -96,7 +96,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     );
     return EXIT_ERROR;
   }
-  /** Captures retired by a filter change, and the one running. */
+  /** The running capture, and the counters of those retired by a filter change. */
   let capture: LiveCapture | null = null;
   let retired = { captured: 0, kernelDrops: 0, unknown: false };
   let enforced = false;

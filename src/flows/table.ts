@@ -421,7 +421,8 @@ export class FlowTable {
       if (this.lastExpireSec !== -Infinity) this.expire(tsSec + tsNsec / 1e9);
       this.lastExpireSec = tsSec;
     }
-    const tns = (tsSec - this.epoch) * 1e9 + tsNsec;
+    const rel = tsSec - this.epoch;
+    const tns = rel * 1e9 + tsNsec;
     const proto = pkt.ipProto >= 0 ? pkt.ipProto & 0xff : 255;
     this.loadKey(pkt, pkt.ipVersion === 6, proto);
     const h = this.hashKey(proto);
@@ -467,7 +468,10 @@ export class FlowTable {
       const last = F[f * 8 + F_LAST] ?? 0;
       if (tns > last) {
         // Move to the back of the idle list at most once per second of packet time.
-        if (Math.floor(tns / 1e9) !== Math.floor(last / 1e9)) this.touch(f, proto);
+        // (Fast path, same result: with 0 <= rel < 2^20 and an integer tsNsec < 1e9 every value below is exact,
+        // floor(tns / 1e9) = rel, and last < tns lies in an earlier second exactly when last < rel * 1e9.)
+        const fast = rel >= 0 && rel < 1048576 && tsNsec >>> 0 === tsNsec && tsNsec < 1e9;
+        if (fast ? last < rel * 1e9 : Math.floor(tns / 1e9) !== Math.floor(last / 1e9)) this.touch(f, proto);
         F[f * 8 + F_LAST] = tns;
       } else if (tns < (F[f * 8 + F_FIRST] ?? 0)) F[f * 8 + F_FIRST] = tns; // out-of-order (merged files)
     }
@@ -606,12 +610,16 @@ export class FlowTable {
 
   /** Direction-independent hash: endpoint hashes combined by addition. */
   private hashKey(proto: number): number {
+    // Per endpoint: a multiply-add of its words and port, then a full avalanche (fmix); the two endpoints
+    // are combined by addition so both directions hash alike. IPv4 skips the three zero words.
     const s = this.seed;
-    let a = mixWord(mixWord(mixWord(mixWord(mixWord(s, this.sa0), this.sa1), this.sa2), this.sa3), this.sp);
-    let b = mixWord(mixWord(mixWord(mixWord(mixWord(s, this.da0), this.da1), this.da2), this.da3), this.dp);
-    a = fmix(a);
-    b = fmix(b);
-    return fmix((a + b + Math.imul(proto | (this.info << 8), 0x27d4eb2d)) | 0);
+    let a = Math.imul(this.sa0 ^ s, 0x9e3779b1) + Math.imul(this.sp + 1, 0x27d4eb2f);
+    let b = Math.imul(this.da0 ^ s, 0x9e3779b1) + Math.imul(this.dp + 1, 0x27d4eb2f);
+    if ((this.info & INFO_V6) !== 0) {
+      a += Math.imul(this.sa1, 0x85ebca77) + Math.imul(this.sa2, 0xc2b2ae3d) + Math.imul(this.sa3, 0x165667b1);
+      b += Math.imul(this.da1, 0x85ebca77) + Math.imul(this.da2, 0xc2b2ae3d) + Math.imul(this.da3, 0x165667b1);
+    }
+    return fmix((fmix(a | 0) + fmix(b | 0) + Math.imul(proto | (this.info << 8), 0x27d4eb2d)) | 0);
   }
 
   /** 1: the packet goes orig->resp, 2: resp->orig, 0: different key (proto and info already equal). */

@@ -336,7 +336,7 @@ function protoBytes(proto: number): Uint8Array {
 }
 function putBytes(b: Uint8Array, p: number, s: Uint8Array): number {
   const n = s.length;
-  if (n > 48) {
+  if (n > 16) {
     b.set(s, p);
     return p + n;
   }

@@ -233,6 +233,9 @@ function randomRuleset(rnd: () => number): Ruleset {
       proto: some(rnd, PROTOS, 0.5),
       direction: pick<Direction>(rnd, ["any", "any", "in", "out"]),
     };
+    // transport_header (a restriction, as the legacy format uses it) on rules limited to tcp/udp/icmp/icmpv6.
+    if (fields.proto?.every((x) => [1, 6, 17, 58].includes(x)) && rnd() < 0.5)
+      fields.transportHeader = rnd() < 0.5;
     for (const k of Object.keys(fields) as (keyof Rule)[]) if (fields[k] === undefined) delete fields[k];
     // At least one field, so a rule does not match everything (that derives nothing).
     if (Object.keys(fields).length === 1 && fields.direction === "any")
@@ -257,6 +260,7 @@ function randomPacket(rnd: () => number): Pkt {
   const dp = rnd() < 0.7 ? pick(rnd, PORT_POOL) : 1 + Math.floor(rnd() * 65535);
   const vlan = rnd() < 0.2 ? 100 : undefined;
   const hbh = v6 && rnd() < 0.25;
+  const fragment = !v6 && rnd() < 0.15; // a non-first IPv4 fragment: no transport header for pfw
   const build = (src: string, dst: string, s: number, d: number): Uint8Array => {
     let l4: Uint8Array;
     if (proto === 6) l4 = B.tcp({ src, dst, sport: s, dport: d, flags: B.TCP_SYN });
@@ -264,14 +268,18 @@ function randomPacket(rnd: () => number): Pkt {
     else if (proto === 1) l4 = B.icmp(8, 0, 1, 1, B.ascii("x"));
     else if (proto === 58) l4 = B.icmpv6(src, dst, 128, 0, 1, 1, B.ascii("x"));
     else l4 = new Uint8Array([0, 0, 0x08, 0x00]); // GRE header
-    if (!v6)
-      return B.ethernet(
-        "02:00:00:00:00:01",
-        "02:00:00:00:00:02",
-        0x0800,
-        B.ipv4({ src, dst, proto }, l4),
-        vlan,
-      );
+    if (!v6) {
+      const ip = B.ipv4({ src, dst, proto }, l4);
+      if (fragment) {
+        ip[6] = 0x00; // fragment offset 185 * 8 = 1480, more fragments off
+        ip[7] = 185;
+        ip[10] = ip[11] = 0;
+        const c = B.inetChecksum(ip.subarray(0, 20));
+        ip[10] = c >> 8;
+        ip[11] = c & 0xff;
+      }
+      return B.ethernet("02:00:00:00:00:01", "02:00:00:00:00:02", 0x0800, ip, vlan);
+    }
     // Hop-by-hop options header (8 bytes, PadN) before the transport header.
     const payload = hbh ? new Uint8Array([proto, 0, 1, 4, 0, 0, 0, 0, ...l4]) : l4;
     return B.ethernet(
