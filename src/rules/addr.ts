@@ -6,74 +6,29 @@
  * Build-time code, not on the packet hot path.
  */
 
+import { ipv4ToString, parseIpv4 as strictIpv4, parseIpv6 as strictIpv6 } from "../decode/format.js";
 import type { Cidr } from "./types.js";
 
-/** Parse dotted-quad IPv4 text ("10.0.0.1") to a uint32, or -1 if not strictly valid. */
+/** Parse dotted-quad IPv4 text ("10.0.0.1") to a uint32, or -1 if not strictly valid (the decoder's parser). */
 export function parseIpv4(text: string): number {
-  const parts = text.split(".");
-  if (parts.length !== 4) return -1;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return -1;
-    const n = Number(p);
-    if (n > 255) return -1;
-    v = v * 256 + n;
-  }
-  return v >>> 0;
+  return strictIpv4(text) ?? -1;
 }
 
 /** Parse IPv6 text (RFC 4291 section 2.2, incl. "::" and a trailing dotted IPv4) to four uint32 words, or null. */
 export function parseIpv6(text: string): [number, number, number, number] | null {
-  if (text.length === 0 || text.length > 45 || !/^[0-9A-Fa-f:.]+$/.test(text)) return null;
-  const groups: number[] = [];
-  let head = text;
-  let tail4 = -1;
-  const lastColon = text.lastIndexOf(":");
-  if (lastColon < 0) return null;
-  if (text.indexOf(".") >= 0) {
-    tail4 = parseIpv4(text.slice(lastColon + 1));
-    if (tail4 < 0) return null;
-    head = text.slice(0, lastColon + 1);
-    // "::1.2.3.4" keeps its "::"; "64:ff9b::1.2.3.4" too; "1:2:3:4:5:6:1.2.3.4" ends with one ":".
-    if (head.endsWith(":") && !head.endsWith("::")) head = head.slice(0, -1);
-  }
-  const want = tail4 >= 0 ? 6 : 8;
-  const dbl = head.indexOf("::");
-  if (dbl >= 0 && head.indexOf("::", dbl + 1) >= 0) return null;
-  const parseGroups = (s: string): number[] | null => {
-    if (s === "") return [];
-    const out: number[] = [];
-    for (const g of s.split(":")) {
-      if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  if (dbl >= 0) {
-    const left = parseGroups(head.slice(0, dbl));
-    const right = parseGroups(head.slice(dbl + 2));
-    if (left === null || right === null) return null;
-    const fill = want - left.length - right.length;
-    if (fill < 1) return null;
-    groups.push(...left);
-    for (let i = 0; i < fill; i++) groups.push(0);
-    groups.push(...right);
-  } else {
-    const all = parseGroups(head);
-    if (all === null || all.length !== want) return null;
-    groups.push(...all);
-  }
-  if (tail4 >= 0) groups.push(tail4 >>> 16, tail4 & 0xffff);
-  const w = (i: number): number => (((groups[i] ?? 0) << 16) | (groups[i + 1] ?? 0)) >>> 0;
-  return [w(0), w(2), w(4), w(6)];
+  return strictIpv6(text);
 }
 
 /** Format a uint32 as dotted-quad IPv4. */
 export function formatIpv4(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return ipv4ToString(v);
 }
 
-/** Format four uint32 words as RFC 5952 IPv6 text (lowercase, longest zero run of 2+ groups compressed). */
+/**
+ * Format four uint32 words as plain RFC 5952 IPv6 text (lowercase, longest zero run of 2+ groups compressed),
+ * always in hex groups: rule text and enforcement scripts; packet addresses use the decoder's Wireshark-style
+ * ipv6ToString (dotted tails for IPv4-mapped addresses).
+ */
 export function formatIpv6(w: readonly [number, number, number, number]): string {
   const g: number[] = [];
   for (const x of w) g.push((x >>> 16) & 0xffff, x & 0xffff);
