@@ -57,17 +57,24 @@ export function classifyPcapError(text: string, iface: string, filter: string | 
       t,
     );
   }
-  if (/Cannot open network namespace|network namespace/i.test(t)) {
-    return new LiveCaptureError(
-      "NO_SUCH_NETNS",
-      `The network namespace for interface "${iface}" does not exist.`,
-      t,
-    );
-  }
+  // Before the namespace test: entering an existing namespace without root fails with EPERM and a
+  // text that names the namespace ("setns to network namespace "X" failed: Operation not permitted").
+  const netns = /namespace "([^"\n]*)"/i.exec(t)?.[1];
   if (/permission|Operation not permitted|EPERM|EACCES/i.test(t)) {
     return new LiveCaptureError(
       "PERMISSION_DENIED",
-      `Capturing on "${iface}" needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities.`,
+      /netns|namespace/i.test(t)
+        ? `Capturing inside the network namespace ${netns !== undefined ? `"${netns}" ` : ""}needs root.`
+        : `Capturing on "${iface}" needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities.`,
+      t,
+    );
+  }
+  if (/Cannot open network namespace|network namespace/i.test(t)) {
+    return new LiveCaptureError(
+      "NO_SUCH_NETNS",
+      netns !== undefined
+        ? `The network namespace "${netns}" does not exist.`
+        : `The network namespace for interface "${iface}" does not exist.`,
       t,
     );
   }

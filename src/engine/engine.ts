@@ -183,15 +183,30 @@ export class Engine {
       }
       return { rs: this.compiled.ruleset, local: i };
     };
+    // A global index >= 0 names one rule of one generation forever: its texts are looked up once
+    // (the packet log asks for them per flagged packet). The default action (-1) follows the current rules.
+    const ids: string[] = [];
+    const reasons: string[] = [];
     return {
       id: (i) => {
         if (i === -1) return "default";
+        const hit = i >= 0 ? ids[i] : undefined;
+        if (hit !== undefined) return hit;
         const { rs, local } = find(i);
-        return rs.rules[local]?.id ?? `rule#${i}`;
+        const rule = rs.rules[local];
+        if (rule === undefined) return `rule#${i}`;
+        if (i >= 0) ids[i] = rule.id;
+        return rule.id;
       },
       reason: (i) => {
+        const hit = i >= 0 ? reasons[i] : undefined;
+        if (hit !== undefined) return hit;
         const { rs, local } = find(i);
-        return local === -1 ? rs.defaultReason : (rs.rules[local]?.reason ?? "");
+        if (local === -1) return rs.defaultReason;
+        const rule = rs.rules[local];
+        if (rule === undefined) return "";
+        if (i >= 0) reasons[i] = rule.reason;
+        return rule.reason;
       },
       severity: (i): Severity | "" => {
         if (i < 0) return "";

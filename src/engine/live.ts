@@ -15,6 +15,11 @@
  *    `captured` and `kernel_drops` add up every capture of the run.
  *  - A derived filter libpcap refuses (e.g. Ethernet escapes on a raw-IP link) falls back to a smaller
  *    one and then to the user's --filter alone: deriving never prevents capturing.
+ *  - --enforce: the blocks go into the kernel (nft table inet pfw) once the capture runs, so a capture that
+ *    cannot start never touches the firewall; reloads re-apply them one at a time, in order; the table is
+ *    removed on every way out (Ctrl-C even during start-up) unless --persist. Dropped incoming packets are
+ *    still captured (the packet tap sees them before the netfilter input hook) and reported BLOCKED.
+ *  - When stdout closes (`pfw live | head`), printing stops and the run stops cleanly as on Ctrl-C.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -100,6 +105,8 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
   let capture: LiveCapture | null = null;
   let retired = { captured: 0, kernelDrops: 0, unknown: false };
   let enforced = false;
+  /** The last re-apply of the rules to the kernel (they run one after the other). */
+  let enforcing: Promise<void> = Promise.resolve();
   /** Undo timers, watchers and signal handlers, on every way out (so the process can exit). */
   const cleanups: (() => void)[] = [];
   const nftOpts = opts.netns ? { netns: opts.netns } : {};
@@ -116,25 +123,10 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     if (!Number.isInteger(maxFlows) || maxFlows < 1)
       throw new UsageError(`--max-flows: "${opts.maxFlows}" is not a positive integer`);
 
-    if (opts.netns !== undefined && process.geteuid?.() !== 0) {
-      // Entering a namespace needs CAP_SYS_ADMIN; libpcap's error for it reads like a missing namespace.
-      throw new LiveCaptureError(
-        "PERMISSION_DENIED",
-        `Capturing inside the network namespace "${opts.netns}" needs root.`,
-      );
-    }
-
     if (opts.enforce) {
-      const { enforceApply } = await import("../enforce/index.js");
-      await enforceApply(ruleset, {
-        backend: "nft",
-        dryRun: false,
-        homeNet,
-        sshGuard: opts.sshGuard !== false,
-        ...nftOpts,
-      });
-      enforced = true;
-      process.stderr.write(`pfw: enforcing ${rulesPath} with nftables (table inet pfw)\n`);
+      // Checked before capturing so the sentence names what the user ran (not "pfw enforce apply").
+      const { requirePrivileged } = await import("../enforce/exec.js");
+      requirePrivileged("pfw live --enforce");
     }
 
     // The pipeline; created once the capture runs (so a capture that cannot start writes nothing).
@@ -144,6 +136,37 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     let count = 0;
     let stopping: ((why: string) => void) | null = null;
     const stopped = new Promise<string>((resolve) => (stopping = resolve));
+    // `pfw live | head -3`: when the reader goes away, stop printing and stop cleanly (as tcpdump
+    // exits), still writing the reports; never an unhandled EPIPE with a stack trace.
+    let stdoutOpen = true;
+    const onStdoutError = (): void => {
+      if (!stdoutOpen) return;
+      stdoutOpen = false;
+      stopping?.("stdout closed");
+    };
+    process.stdout.on("error", onStdoutError);
+    cleanups.push(() => {
+      process.stdout.off("error", onStdoutError);
+      if (!process.stdout.listeners("error").includes(ignoreError)) process.stdout.on("error", ignoreError);
+    });
+    // Ctrl-C / SIGTERM from here on stop cleanly, also while the capture and the firewall are still being
+    // set up (the run then stops as soon as it is up, so an applied table is always removed).
+    let signals = 0;
+    const onSignal = (sig: string) => (): void => {
+      if (++signals > 1) {
+        err(`${sig} again: exiting at once, reports not written`);
+        process.exit(130);
+      }
+      stopping?.(sig);
+    };
+    const onInt = onSignal("SIGINT");
+    const onTerm = onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    cleanups.push(() => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    });
     let captureError: LiveCaptureError | null = null;
     /** Records delivered before the engine existed (copied; normally none). */
     const early: CaptureRecord[] = [];
@@ -224,6 +247,24 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       );
     }
 
+    // Enforcement starts once the capture runs: a capture that cannot start never touches the firewall
+    // (nor removes a table an earlier `pfw enforce apply` or `--persist` left).
+    const applyRules = async (rs: Ruleset): Promise<void> => {
+      const { enforceApply } = await import("../enforce/index.js");
+      await enforceApply(rs, {
+        backend: "nft",
+        dryRun: false,
+        homeNet,
+        sshGuard: opts.sshGuard !== false,
+        ...nftOpts,
+      });
+    };
+    if (opts.enforce) {
+      await applyRules(ruleset);
+      enforced = true;
+      process.stderr.write(`pfw: enforcing ${rulesPath} with nftables (table inet pfw)\n`);
+    }
+
     const stamp = reportStamp();
     const base = path.join("reports", `live-${iface}-${stamp}`);
     const csvPath = opts.out ?? `${base}.csv`;
@@ -242,6 +283,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       outputs: { csvPath, logPath, jsonPath: opts.json ?? null, jsonlPath: opts.jsonl ?? null },
       onVerdictMinRank: opts.verbose ? 0 : 1,
       onVerdict: (pkt: DecodedPacket, rec: CaptureRecord, rank: number, ruleIndex: number) => {
+        if (!stdoutOpen) return;
         if (consoleBudget <= 0) {
           consoleSuppressed++;
           return;
@@ -320,17 +362,14 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       process.stderr.write(`pfw: rules reloaded (${why}): ${rs.rules.length} rules from ${rulesPath}\n`);
       swapping = swapping.then(swapFilter);
       if (enforced) {
-        void import("../enforce/index.js").then(({ enforceApply }) =>
-          enforceApply(rs, {
-            backend: "nft",
-            dryRun: false,
-            homeNet,
-            sshGuard: opts.sshGuard !== false,
-            ...nftOpts,
-          }).catch((e: unknown) =>
-            err(
-              `re-applying the rules with nftables failed, the previous kernel rules stay: ${(e as Error).message}`,
-            ),
+        // One apply at a time, in reload order; the exit waits for it before removing the table.
+        enforcing = enforcing.then(() =>
+          applyRules(rs).then(
+            () => void process.stderr.write(`pfw: rules re-applied with nftables (table inet pfw)\n`),
+            (e: unknown) =>
+              err(
+                `re-applying the rules with nftables failed, the previous kernel rules stay: ${(e as Error).message}`,
+              ),
           ),
         );
       }
@@ -357,24 +396,8 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       lastText = safeRead(rulesPath);
       reload("SIGHUP");
     };
-    let signals = 0;
-    const onSignal = (sig: string) => (): void => {
-      if (++signals > 1) {
-        err(`${sig} again: exiting at once, reports not written`);
-        process.exit(130);
-      }
-      stopping?.(sig);
-    };
-    const onInt = onSignal("SIGINT");
-    const onTerm = onSignal("SIGTERM");
     process.on("SIGHUP", onHup);
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    cleanups.push(() => {
-      process.off("SIGHUP", onHup);
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-    });
+    cleanups.push(() => process.off("SIGHUP", onHup));
 
     const stats = (): { captured: number; kernelDrops: number } => {
       const st = capture!.stats();
@@ -426,7 +449,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     if (capErr)
       eng.summary.addError({ file: fileName, code: capErr.code, offset: null, message: capErr.message });
     const result = eng.finish();
-    process.stdout.write(result.tableText + "\n" + result.summaryText);
+    if (stdoutOpen) process.stdout.write(result.tableText + "\n" + result.summaryText);
     process.stderr.write(
       `pfw: stopped (${why}); captured ${st.captured}, kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}` +
         (consoleSuppressed
@@ -460,14 +483,25 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     throw e;
   } finally {
     for (const c of cleanups.splice(0).reverse()) c();
-    if (enforced && !opts.persist) {
-      const { enforceFlush } = await import("../enforce/index.js");
-      await enforceFlush("nft", nftOpts).catch((e: unknown) =>
-        err(`removing the nftables table failed: ${(e as Error).message}`),
-      );
+    if (enforced) {
+      await enforcing;
+      if (opts.persist) {
+        process.stderr.write(
+          `pfw: nftables table inet pfw kept (--persist); remove it with: pfw enforce flush${opts.netns ? ` --netns ${opts.netns}` : ""}\n`,
+        );
+      } else {
+        const { enforceFlush } = await import("../enforce/index.js");
+        await enforceFlush("nft", nftOpts).then(
+          () => void process.stderr.write("pfw: nftables table inet pfw removed\n"),
+          (e: unknown) => err(`removing the nftables table failed: ${(e as Error).message}`),
+        );
+      }
     }
   }
 }
+
+/** Keeps a late EPIPE of a closed stdout from becoming an uncaught exception. */
+function ignoreError(): void {}
 
 function safeRead(p: string): string | null {
   try {

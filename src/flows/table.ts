@@ -2,10 +2,11 @@
  * Bidirectional flow table (house style: numeric keys, preallocated open addressing, no string keys).
  *
  * Guarantees:
- *  - Memory is bounded at construction (about 110 bytes per flow of maxFlows, plus 24 bytes per live IPv6
+ *  - Memory is bounded at construction (about 106 bytes per flow of maxFlows, plus 24 bytes per live IPv6
  *    flow in a pool of 64Ki-entry chunks made on first use): a power-of-two slot table at load factor <= 0.5 (linear
  *    probing, backward-shift deletion; it starts small and doubles with the live flows up to 2 x maxFlows
- *    slots), a 20-byte key record and a 64-byte (one cache line) hot record per flow. The per-flow arrays are
+ *    slots), a 20-byte key record, a 64-byte (one cache line) hot record and 10 bytes (first frame, file)
+ *    per flow. The per-flow arrays are
  *    reserved zero-filled and never written ahead of use (flow indexes are handed out in order), so the
  *    operating system makes their pages resident only as flows arrive: a small capture does not pay for
  *    maxFlows. update() allocates nothing except when a flow gains a second distinct rule (a small
@@ -111,6 +112,9 @@ const CLASS_OTHER = 2;
 
 /** Community IDs cached at most (memory bound: about 100 bytes each). */
 const CID_CACHE_MAX = 1 << 16;
+
+/** frame0 value meaning "see frameBig" (also any frame number that is not a uint32 below it). */
+const FRAME_BIG = 0xffffffff;
 
 /** Initial slot table size (it doubles as flows arrive). */
 const MIN_SLOTS = 1024;
@@ -248,7 +252,7 @@ export class FlowRecord {
   }
   /** Frame number (within its file) of the flow's first packet. */
   get firstFrame(): number {
-    return this.t.frame0[this.index] ?? 0;
+    return this.t.firstFrameOf(this.index);
   }
   /** Index of the capture file of the flow's first packet (stored as 16 bits: 0..65535). */
   get fileIndex(): number {
@@ -322,7 +326,9 @@ export class FlowTable {
   private haveEpoch = false;
   /** Rule indexes after the first (only for flows that matched several rules). */
   readonly ruleMore = new Map<number, number[]>();
-  readonly frame0: Float64Array;
+  /** First frame number per flow; FRAME_BIG marks one kept in frameBig (frame numbers of 2^32 - 1 and up). */
+  private readonly frame0: Uint32Array;
+  private readonly frameBig = new Map<number, number>();
   readonly file0: Uint16Array;
   // LRU lists per protocol class, and the free list (through lruNext)
   private readonly lruPrev: Int32Array;
@@ -369,7 +375,7 @@ export class FlowTable {
     this.hotF = new Float64Array(hot);
     this.hotI = new Int32Array(hot);
     this.hotB = new Uint8Array(hot);
-    this.frame0 = new Float64Array(cap);
+    this.frame0 = new Uint32Array(cap);
     this.file0 = new Uint16Array(cap);
     this.lruPrev = new Int32Array(cap);
     this.lruNext = new Int32Array(cap);
@@ -616,8 +622,10 @@ export class FlowTable {
     let a = Math.imul(this.sa0 ^ s, 0x9e3779b1) + Math.imul(this.sp + 1, 0x27d4eb2f);
     let b = Math.imul(this.da0 ^ s, 0x9e3779b1) + Math.imul(this.dp + 1, 0x27d4eb2f);
     if ((this.info & INFO_V6) !== 0) {
-      a += Math.imul(this.sa1, 0x85ebca77) + Math.imul(this.sa2, 0xc2b2ae3d) + Math.imul(this.sa3, 0x165667b1);
-      b += Math.imul(this.da1, 0x85ebca77) + Math.imul(this.da2, 0xc2b2ae3d) + Math.imul(this.da3, 0x165667b1);
+      a +=
+        Math.imul(this.sa1, 0x85ebca77) + Math.imul(this.sa2, 0xc2b2ae3d) + Math.imul(this.sa3, 0x165667b1);
+      b +=
+        Math.imul(this.da1, 0x85ebca77) + Math.imul(this.da2, 0xc2b2ae3d) + Math.imul(this.da3, 0x165667b1);
     }
     return fmix((fmix(a | 0) + fmix(b | 0) + Math.imul(proto | (this.info << 8), 0x27d4eb2d)) | 0);
   }
@@ -711,7 +719,11 @@ export class FlowTable {
     F[fo + F_BYTES_O] = 0;
     F[fo + F_BYTES_R] = 0;
     this.hotI[f * 16 + I_RULE0] = 0;
-    this.frame0[f] = frame;
+    if (frame >= 0 && frame < FRAME_BIG && frame === Math.floor(frame)) this.frame0[f] = frame;
+    else {
+      this.frame0[f] = FRAME_BIG;
+      this.frameBig.set(f, frame);
+    }
     this.file0[f] = fileIndex;
     // Insert into the slot table (after any eviction above, which may have shifted slots).
     const mask = this.mask;
@@ -728,6 +740,12 @@ export class FlowTable {
     this.tails[c] = f;
     this.live++;
     return f;
+  }
+
+  /** First frame number of flow f. */
+  firstFrameOf(f: number): number {
+    const v = this.frame0[f] ?? 0;
+    return v === FRAME_BIG ? (this.frameBig.get(f) ?? v) : v;
   }
 
   /** Index of flow f's entry in the IPv6 pool (f itself unless compact). */
@@ -877,6 +895,7 @@ export class FlowTable {
     this.freeHead = f;
     if ((((key[f * KEY_STRIDE + K_PROTO] ?? 0) >>> 8) & INFO_V6) !== 0) this.v6Release(f);
     if ((this.hotB[f * 64 + B_RULEN] ?? 0) > 1) this.ruleMore.delete(f);
+    if (this.frame0[f] === FRAME_BIG) this.frameBig.delete(f);
     this.cidCache.delete(f);
     this.live--;
   }

@@ -319,6 +319,7 @@ const TYPE_EQ = latin1(" type=");
 const CODE_EQ = latin1(" code=");
 const VERDICT_BYTES: readonly Uint8Array[] = [0, 1, 2, 3].map((r) => latin1(verdictName(r)));
 const PROTO_BYTES = new Map<number, Uint8Array>();
+const PROTO_BYTES_255: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => latin1(protoName(i)));
 
 function utf8(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, "utf8"));
@@ -327,6 +328,8 @@ function latin1(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, "latin1"));
 }
 function protoBytes(proto: number): Uint8Array {
+  const hit = proto >= 0 && proto < 256 ? PROTO_BYTES_255[proto] : undefined;
+  if (hit !== undefined) return hit;
   let v = PROTO_BYTES.get(proto);
   if (v === undefined) {
     v = latin1(protoName(proto));
@@ -349,14 +352,37 @@ function putUint(b: Uint8Array, p: number, n: number): number {
     b[p] = 48 + n;
     return p + 1;
   }
-  let len = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+  if (n < 100) {
+    const t = (n / 10) | 0;
+    b[p] = 48 + t;
+    b[p + 1] = 48 + n - t * 10;
+    return p + 2;
+  }
+  if (n < 1000) {
+    const h = (n / 100) | 0;
+    const r = n - h * 100;
+    const t = (r / 10) | 0;
+    b[p] = 48 + h;
+    b[p + 1] = 48 + t;
+    b[p + 2] = 48 + r - t * 10;
+    return p + 3;
+  }
+  let len = 4;
+  for (let x = n; x >= 10000; x = Math.floor(x / 10)) len++;
   let q = p + len;
   let x = n;
-  while (x >= 10) {
-    const y = Math.floor(x / 10);
-    b[--q] = 48 + (x - y * 10);
-    x = y;
+  if (n < 2147483648) {
+    while (x >= 10) {
+      const y = (x / 10) | 0;
+      b[--q] = 48 + (x - y * 10);
+      x = y;
+    }
+  } else {
+    while (x >= 10) {
+      const y = Math.floor(x / 10);
+      b[--q] = 48 + (x - y * 10);
+      x = y;
+    }
   }
   b[--q] = 48 + x;
   return p + len;

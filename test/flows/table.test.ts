@@ -679,3 +679,15 @@ describe("flow table: slot table growth (issue 3 benchmark work)", () => {
     expect(out.reduce((n, f) => n + f.origPkts + f.respPkts, 0)).toBe(given);
   });
 });
+
+describe("flow table: first frame numbers beyond 32 bits", () => {
+  it("keeps frame numbers of 2^32 - 1 and above exactly", () => {
+    const { t, out } = mkTable(10);
+    const frames = [1, 2 ** 32 - 2, 2 ** 32 - 1, 2 ** 32, 2 ** 45 + 3];
+    frames.forEach((fr, i) =>
+      t.update(mkPkt({ src: C, dst: S, proto: 17, sport: 100 + i, dport: 53 }), 1000, 0, 60, -1, -2, fr, 0),
+    );
+    t.flushAll();
+    expect(out.map((f) => f.firstFrame).sort((a, b) => a - b)).toEqual(frames);
+  });
+});
