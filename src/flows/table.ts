@@ -176,6 +176,10 @@ export class FlowRecord {
   respAddr(): [number, number, number, number] {
     return this.t.addrWords(this.index, 1);
   }
+  /** Word w (0..3, most significant first) of the originator (side 0) or responder (side 1) address; no allocation. */
+  addrWord(side: 0 | 1, w: number): number {
+    return this.t.addrWord(this.index, side, w);
+  }
   /** True when the flow has ports (TCP/UDP ports or ICMP port equivalents). */
   get hasPorts(): boolean {
     return (this.info & INFO_PORTS) !== 0;
@@ -330,12 +334,12 @@ export class FlowTable {
   private readonly frame0: Uint32Array;
   private readonly frameBig = new Map<number, number>();
   readonly file0: Uint16Array;
-  // LRU lists per protocol class, and the free list (through lruNext)
-  private readonly lruPrev: Int32Array;
-  private readonly lruNext: Int32Array;
+  // LRU lists per protocol class, and the free list (through the next links): [prev, next] per flow,
+  // side by side so unlinking a flow touches one cache line for it
+  private readonly lru: Int32Array;
   private readonly heads = new Int32Array([-1, -1, -1]);
   private readonly tails = new Int32Array([-1, -1, -1]);
-  /** Head of the list of freed flow indexes (through lruNext), -1 when empty. */
+  /** Head of the list of freed flow indexes (through the next links), -1 when empty. */
   private freeHead = -1;
   /** Flow indexes below this have been used at least once; the next never-used index. */
   private nextNew = 0;
@@ -343,6 +347,8 @@ export class FlowTable {
   private slots: Int32Array;
   private mask: number;
   private readonly maxSlots: number;
+  /** Inside flushAll: free() leaves the slot table alone (rebuilt once at the end). */
+  private bulkFree = false;
   private readonly seed: number;
   private readonly cidCache = new Map<number, string>();
 
@@ -377,8 +383,7 @@ export class FlowTable {
     this.hotB = new Uint8Array(hot);
     this.frame0 = new Uint32Array(cap);
     this.file0 = new Uint16Array(cap);
-    this.lruPrev = new Int32Array(cap);
-    this.lruNext = new Int32Array(cap);
+    this.lru = new Int32Array(cap * 2);
     this.v6Compact = cap <= 1 << 24;
     let size = 2;
     while (size < cap * 2) size *= 2;
@@ -528,10 +533,18 @@ export class FlowTable {
 
   /** Evict every flow, least recently seen first (end of capture). */
   flushAll(): void {
-    for (;;) {
-      const f = this.oldestHead();
-      if (f < 0) break;
-      this.evict(f, EvictReason.FLUSH);
+    // Flows leave one by one (same order and records as ever), but the slot table is rebuilt once at the
+    // end instead of deleting a slot per flow (a random access each in a large table).
+    this.bulkFree = true;
+    try {
+      for (;;) {
+        const f = this.oldestHead();
+        if (f < 0) break;
+        this.evict(f, EvictReason.FLUSH);
+      }
+    } finally {
+      this.bulkFree = false;
+      this.rebuildSlots();
     }
   }
 
@@ -573,6 +586,15 @@ export class FlowTable {
     const ch = this.v6chunks[e >>> V6_CHUNK_BITS];
     const x = (e & V6_CHUNK_MASK) * 6 + side * 3;
     return [a, ch?.[x] ?? 0, ch?.[x + 1] ?? 0, ch?.[x + 2] ?? 0];
+  }
+
+  /** Word w (0..3) of side 0 (originator) or 1 (responder) of flow f, as addrWords() without the array. */
+  addrWord(f: number, side: 0 | 1, w: number): number {
+    const o = f * KEY_STRIDE;
+    if (w === 0) return this.key[o + K_ORIG + side] ?? 0;
+    if ((((this.key[o + K_PROTO] ?? 0) >>> 8) & INFO_V6) === 0 || w > 3) return 0;
+    const e = this.v6Entry(f);
+    return this.v6chunks[e >>> V6_CHUNK_BITS]?.[(e & V6_CHUNK_MASK) * 6 + side * 3 + w - 1] ?? 0;
   }
 
   // ---------------------------------------------------------------- internals
@@ -683,7 +705,7 @@ export class FlowTable {
     else {
       if (this.freeHead < 0) this.evict(this.oldestHead(), EvictReason.FULL);
       f = this.freeHead;
-      this.freeHead = this.lruNext[f] ?? -1;
+      this.freeHead = this.lru[f * 2 + 1] ?? -1;
     }
     if ((this.live + 1) * 2 > this.slots.length && this.slots.length < this.maxSlots) this.growSlots();
     const key = this.key;
@@ -733,9 +755,9 @@ export class FlowTable {
     // Append to its idle list.
     const c = classOf(pk & 0xff);
     const t = this.tails[c] ?? -1;
-    this.lruPrev[f] = t;
-    this.lruNext[f] = -1;
-    if (t >= 0) this.lruNext[t] = f;
+    this.lru[f * 2] = t;
+    this.lru[f * 2 + 1] = -1;
+    if (t >= 0) this.lru[t * 2 + 1] = f;
     else this.heads[c] = f;
     this.tails[c] = f;
     this.live++;
@@ -782,14 +804,36 @@ export class FlowTable {
     this.v6FreeHead = e;
   }
 
-  /** Double the slot table and re-insert every live flow (walking the idle lists). */
-  private growSlots(): void {
-    const size = Math.min(this.maxSlots, this.slots.length * 2);
+  /** Remove flow f from the slot table with backward-shift deletion (linear probing). */
+  private unslot(f: number): void {
+    const mask = this.mask;
+    const slots = this.slots;
+    const key = this.key;
+    let i = (key[f * KEY_STRIDE + K_HASH] ?? 0) & mask;
+    while (slots[i] !== f + 1) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const g = (slots[j] ?? 0) - 1;
+      if (g < 0) break;
+      const k = (key[g * KEY_STRIDE + K_HASH] ?? 0) & mask;
+      // Leave g in place when its home k lies cyclically in (i, j].
+      if (i <= j ? i < k && k <= j : i < k || k <= j) continue;
+      slots[i] = g + 1;
+      i = j;
+    }
+    slots[i] = 0;
+  }
+
+  /** A fresh slot table for the live flows (after flushAll, or after an exception in its middle). */
+  private rebuildSlots(): void {
+    let size = Math.min(this.maxSlots, MIN_SLOTS);
+    while (size < this.maxSlots && this.live * 2 > size) size *= 2;
     const slots = new Int32Array(size);
     const mask = size - 1;
     const key = this.key;
     for (let c = 0; c < 3; c++) {
-      for (let f = this.heads[c] ?? -1; f >= 0; f = this.lruNext[f] ?? -1) {
+      for (let f = this.heads[c] ?? -1; f >= 0; f = this.lru[f * 2 + 1] ?? -1) {
         let i = (key[f * KEY_STRIDE + K_HASH] ?? 0) & mask;
         while ((slots[i] ?? 0) !== 0) i = (i + 1) & mask;
         slots[i] = f + 1;
@@ -799,19 +843,37 @@ export class FlowTable {
     this.mask = mask;
   }
 
+  /** Double the slot table and re-insert every live flow (a sequential pass over the old table). */
+  private growSlots(): void {
+    const old = this.slots;
+    const size = Math.min(this.maxSlots, old.length * 2);
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    const key = this.key;
+    for (let j = 0; j < old.length; j++) {
+      const g1 = old[j] ?? 0;
+      if (g1 === 0) continue;
+      let i = (key[(g1 - 1) * KEY_STRIDE + K_HASH] ?? 0) & mask;
+      while ((slots[i] ?? 0) !== 0) i = (i + 1) & mask;
+      slots[i] = g1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
   /** Move a flow to the tail (most recent) of its idle list. */
   private touch(f: number, proto: number): void {
     const c = classOf(proto);
     if (this.tails[c] === f) return;
-    const p = this.lruPrev[f] ?? -1;
-    const n = this.lruNext[f] ?? -1;
-    if (p >= 0) this.lruNext[p] = n;
+    const p = this.lru[f * 2] ?? -1;
+    const n = this.lru[f * 2 + 1] ?? -1;
+    if (p >= 0) this.lru[p * 2 + 1] = n;
     else this.heads[c] = n;
-    if (n >= 0) this.lruPrev[n] = p;
+    if (n >= 0) this.lru[n * 2] = p;
     const t = this.tails[c] ?? -1;
-    this.lruPrev[f] = t;
-    this.lruNext[f] = -1;
-    if (t >= 0) this.lruNext[t] = f;
+    this.lru[f * 2] = t;
+    this.lru[f * 2 + 1] = -1;
+    if (t >= 0) this.lru[t * 2 + 1] = f;
     this.tails[c] = f;
   }
 
@@ -864,34 +926,18 @@ export class FlowTable {
   }
 
   private free(f: number): void {
-    // Remove from the slot table with backward-shift deletion (linear probing).
-    const mask = this.mask;
-    const slots = this.slots;
     const key = this.key;
-    let i = (key[f * KEY_STRIDE + K_HASH] ?? 0) & mask;
-    while (slots[i] !== f + 1) i = (i + 1) & mask;
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const g = (slots[j] ?? 0) - 1;
-      if (g < 0) break;
-      const k = (key[g * KEY_STRIDE + K_HASH] ?? 0) & mask;
-      // Leave g in place when its home k lies cyclically in (i, j].
-      if (i <= j ? i < k && k <= j : i < k || k <= j) continue;
-      slots[i] = g + 1;
-      i = j;
-    }
-    slots[i] = 0;
+    if (!this.bulkFree) this.unslot(f);
     // Unlink from its idle list.
     const c = classOf((key[f * KEY_STRIDE + K_PROTO] ?? 0) & 0xff);
-    const p = this.lruPrev[f] ?? -1;
-    const n = this.lruNext[f] ?? -1;
-    if (p >= 0) this.lruNext[p] = n;
+    const p = this.lru[f * 2] ?? -1;
+    const n = this.lru[f * 2 + 1] ?? -1;
+    if (p >= 0) this.lru[p * 2 + 1] = n;
     else this.heads[c] = n;
-    if (n >= 0) this.lruPrev[n] = p;
+    if (n >= 0) this.lru[n * 2] = p;
     else this.tails[c] = p;
     // To the free list.
-    this.lruNext[f] = this.freeHead;
+    this.lru[f * 2 + 1] = this.freeHead;
     this.freeHead = f;
     if ((((key[f * KEY_STRIDE + K_PROTO] ?? 0) >>> 8) & INFO_V6) !== 0) this.v6Release(f);
     if ((this.hotB[f * 64 + B_RULEN] ?? 0) > 1) this.ruleMore.delete(f);

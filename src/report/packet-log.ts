@@ -224,7 +224,12 @@ export class PacketLog {
     if (
       vb === undefined ||
       (hasTs && !(us >= 0 && us < 1e6)) ||
-      !(frame >= 0 && frame <= Number.MAX_SAFE_INTEGER) ||
+      !(Number.isSafeInteger(frame) && frame >= 0) ||
+      // numbers are written as digits: anything but an int32 (never from the decoder) takes the string path
+      (pkt.srcPort | 0) !== pkt.srcPort ||
+      (pkt.dstPort | 0) !== pkt.dstPort ||
+      (pkt.icmpType | 0) !== pkt.icmpType ||
+      (pkt.icmpCode | 0) !== pkt.icmpCode ||
       need > out.capacity
     ) {
       out.write(this.lineFor(pkt, tsSec, tsNsec, hasTs, rank, ruleId, reason, frame, file) + "\n");

@@ -96,10 +96,8 @@ export class Summary {
     if (rank >= 0 && rank < 4) this.flowVerdicts[rank] = (this.flowVerdicts[rank] ?? 0) + 1;
     const bytes = f.origBytes + f.respBytes;
     const v = f.ipVersion;
-    const o = f.origAddr();
-    const r = f.respAddr();
-    this.talkers.add(v, o[0], o[1], o[2], o[3], bytes);
-    this.talkers.add(v, r[0], r[1], r[2], r[3], bytes);
+    this.talkers.add(v, f.addrWord(0, 0), f.addrWord(0, 1), f.addrWord(0, 2), f.addrWord(0, 3), bytes);
+    this.talkers.add(v, f.addrWord(1, 0), f.addrWord(1, 1), f.addrWord(1, 2), f.addrWord(1, 3), bytes);
   }
 
   /** Record a reader / engine error. */

@@ -1,9 +1,9 @@
 /** `pfw enforce apply|status|flush` through commander, inside a namespace this test creates. */
+import { NOBODY, nonRootMain } from "../helpers/nonroot.js";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { registerEnforceCommands } from "../../src/cli/enforce.js";
@@ -146,36 +146,16 @@ async function pfw(args: string[]): Promise<{ code: number; out: string; err: st
   const dir = mkdtempSync(path.join(os.tmpdir(), "pfwe-nobody-"));
   try {
     chmodSync(dir, 0o755);
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    const entry = path.join(dir, "run.ts");
-    writeFileSync(
-      entry,
-      `import { Command } from "commander";\n` +
-        `import { registerEnforceCommands } from ${JSON.stringify(path.resolve(here, "../../src/cli/enforce.ts"))};\n` +
-        `const program = new Command();\nregisterEnforceCommands(program);\n` +
-        `await program.parseAsync(["node", "pfw", ...process.argv.slice(2)]);\n`,
-    );
-    chmodSync(entry, 0o644);
-    const root = path.resolve(here, "../..");
+    const main = nonRootMain();
     for (const cmd of ["apply", "status"]) {
       const r = spawnSync(
-        "setpriv",
-        [
-          "--reuid=65534",
-          "--regid=65534",
-          "--clear-groups",
-          "--inh-caps=-all",
-          "--bounding-set=-all",
-          "env",
-          `HOME=${dir}`,
-          path.join(root, "node_modules/.bin/vite-node"),
-          "--root",
-          root,
-          entry,
-          "enforce",
-          cmd,
-        ],
-        { encoding: "utf8", shell: false },
+        NOBODY[0]!,
+        [...NOBODY.slice(1), "env", `HOME=${dir}`, process.execPath, main, "enforce", cmd],
+        {
+          encoding: "utf8",
+          shell: false,
+          cwd: dir,
+        },
       );
       expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({
         status: 2,

@@ -691,3 +691,69 @@ describe("flow table: first frame numbers beyond 32 bits", () => {
     expect(out.map((f) => f.firstFrame).sort((a, b) => a - b)).toEqual(frames);
   });
 });
+
+describe("flow table: addrWord", () => {
+  it("gives the words of origAddr() / respAddr() without an array, IPv4 and IPv6", () => {
+    const seen: string[] = [];
+    const t = new FlowTable({
+      maxFlows: 10,
+      idleTimeoutSec: { tcp: 10, udp: 10, other: 10 },
+      onEvict: (f) => {
+        for (const side of [0, 1] as const) {
+          const w = side === 0 ? f.origAddr() : f.respAddr();
+          expect([0, 1, 2, 3].map((i) => f.addrWord(side, i))).toEqual(w);
+        }
+        seen.push(addr(f, "orig"));
+      },
+    });
+    t.update(
+      mkPkt({ src: "2001:db8::1:2:3", dst: "fe80::9", proto: 17, sport: 1, dport: 2 }),
+      1,
+      0,
+      60,
+      -1,
+      -2,
+      1,
+      0,
+    );
+    t.update(mkPkt({ src: C, dst: S, proto: 6, sport: 1, dport: 2, flags: SYN }), 1, 0, 60, -1, -2, 2, 0);
+    t.flushAll();
+    expect(seen.sort()).toEqual(["10.0.0.5", "2001:db8::1:2:3"]);
+  });
+});
+
+describe("flow table: after flushAll", () => {
+  const u = (t: FlowTable, sport: number, frame: number) =>
+    t.update(mkPkt({ src: C, dst: S, proto: 17, sport, dport: 53 }), 1000, frame, 60, -1, -2, frame, 0);
+
+  it("is empty and works as new: lookups find flows again, 3000 flows grow it again", () => {
+    const { t, out } = mkTable(5000);
+    for (let i = 0; i < 3000; i++) u(t, i, i + 1);
+    t.flushAll();
+    expect(out).toHaveLength(3000);
+    expect(t.size).toBe(0);
+    out.length = 0;
+    for (let i = 0; i < 3000; i++) u(t, i, i + 1);
+    for (let i = 0; i < 3000; i++) u(t, i, 5000 + i); // second packet of each flow
+    expect(t.size).toBe(3000);
+    t.flushAll();
+    expect(out).toHaveLength(3000);
+    expect(out.every((f) => f.origPkts === 2)).toBe(true);
+  });
+
+  it("an exception in onEvict leaves the flows not yet flushed findable", () => {
+    let n = 0;
+    const t = new FlowTable({
+      maxFlows: 100,
+      idleTimeoutSec: { tcp: 1e6, udp: 1e6, other: 1e6 },
+      onEvict: () => {
+        if (++n === 3) throw new Error("sink failed");
+      },
+    });
+    for (let i = 0; i < 10; i++) u(t, i, i + 1);
+    expect(() => t.flushAll()).toThrow("sink failed");
+    expect(t.size).toBe(7);
+    for (let i = 0; i < 10; i++) u(t, i, 100 + i);
+    expect(t.size).toBe(10); // 7 found again + 3 new
+  });
+});

@@ -137,8 +137,12 @@ export function startProcess(argv: string[], opts: { cwd?: string; env?: NodeJS.
 }
 
 /** Run `node dist/src/cli/main.js ...args` to completion. */
-export function runPfw(args: string[], opts: { cwd?: string; prefix?: string[] } = {}): Promise<Finished> {
-  return startProcess([...(opts.prefix ?? []), process.execPath, PFW_MAIN, ...args], opts).exited;
+export function runPfw(
+  args: string[],
+  opts: { cwd?: string; prefix?: string[]; main?: string } = {},
+): Promise<Finished> {
+  return startProcess([...(opts.prefix ?? []), process.execPath, opts.main ?? PFW_MAIN, ...args], opts)
+    .exited;
 }
 
 /**

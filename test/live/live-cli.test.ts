@@ -7,6 +7,7 @@
  * traffic before JavaScript, and the one-sentence errors (exit 2, no stack trace).
  * Needs root, iproute2, ping and tcpdump: missing tools FAIL under CI=true and skip elsewhere.
  */
+import { NOBODY, nonRootMain } from "../helpers/nonroot.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -643,15 +644,19 @@ const TS = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z`;
       const cwd = emptyDir();
       fs.chmodSync(cwd, 0o777);
       const rules = errRules();
-      const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
-      const res = await runPfw(["live", "lo", "--rules", rules], { cwd, prefix: nobody });
+      const res = await runPfw(["live", "lo", "--rules", rules], {
+        cwd,
+        prefix: NOBODY,
+        main: nonRootMain(),
+      });
       expectOneSentence(
         res,
         /^pfw: Capturing on "lo" needs root or the CAP_NET_RAW and CAP_NET_ADMIN capabilities\.$/,
       );
       const res2 = await runPfw(["live", pair.ifA, "--netns", pair.nsA, "--rules", rules], {
         cwd,
-        prefix: nobody,
+        prefix: NOBODY,
+        main: nonRootMain(),
       });
       expectOneSentence(
         res2,

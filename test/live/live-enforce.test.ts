@@ -10,6 +10,7 @@
  * and classifyPcapError names a non-root namespace entry a permission problem.
  * Needs root, iproute2, nft and ping: missing tools FAIL under CI=true and skip elsewhere.
  */
+import { NOBODY, nonRootMain } from "../helpers/nonroot.js";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -403,12 +404,12 @@ interface NftJsonRule {
     fs.chmodSync(cwd, 0o777);
     const rules = out("nobody.json");
     writeRules(rules, RULES);
-    const nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
     for (const extra of [["--netns", pair.nsA], []]) {
       const iface = extra.length ? pair.ifA : "lo";
       const res = await runPfw(["live", iface, ...extra, "--enforce", "--rules", rules], {
         cwd,
-        prefix: nobody,
+        prefix: NOBODY,
+        main: nonRootMain(),
       });
       expect(res.code).toBe(2);
       expect(res.stdout).toBe("");

@@ -439,7 +439,11 @@ describe("suspicious-packets log: byte path", () => {
       const nsec = rnd(15) === 0 ? [999_999_999, 0, 1_500_000_000][rnd(3)]! : rnd(1e9);
       const rank = 1 + rnd(3);
       const ruleIndex = rnd(5) - 1;
-      const frame = rnd(4) === 0 ? 2 ** 40 + rnd(1000) : rnd(100000);
+      const frame = [2 ** 40 + rnd(1000), rnd(100000), rnd(100000), 2.5, -1, 2 ** 60][
+        rnd(60) === 0 ? 3 + rnd(3) : rnd(3)
+      ]!;
+      if (rnd(50) === 0) p.srcPort = 1.5; // values the decoder never gives: same text either way
+      if (rnd(50) === 0) p.icmpType = 2 ** 33;
       const fileIndex = rnd(3);
       log.log(p, sec, nsec, hasTs, rank, ruleIndex, frame, fileIndex, null);
       expected.push(
