@@ -233,14 +233,20 @@ export function udp(src: string, dst: string, sport: number, dport: number, payl
   return d;
 }
 
-/** ICMP (IPv4) message: type, code, 4 bytes rest-of-header (id/seq for echo), data. */
-export function icmp(type: number, code: number, id: number, seq: number, data: Uint8Array): Uint8Array {
+/** ICMP / ICMPv6 message with a zero checksum: type, code, 4 bytes rest-of-header (id/seq for echo), data. */
+function icmpMessage(type: number, code: number, id: number, seq: number, data: Uint8Array): Uint8Array {
   const m = new Uint8Array(8 + data.length);
   m[0] = type;
   m[1] = code;
   put16(m, 4, id);
   put16(m, 6, seq);
   m.set(data, 8);
+  return m;
+}
+
+/** ICMP (IPv4) message: type, code, 4 bytes rest-of-header (id/seq for echo), data. */
+export function icmp(type: number, code: number, id: number, seq: number, data: Uint8Array): Uint8Array {
+  const m = icmpMessage(type, code, id, seq, data);
   put16(m, 2, inetChecksum(m));
   return m;
 }
@@ -255,12 +261,7 @@ export function icmpv6(
   seq: number,
   data: Uint8Array,
 ): Uint8Array {
-  const m = new Uint8Array(8 + data.length);
-  m[0] = type;
-  m[1] = code;
-  put16(m, 4, id);
-  put16(m, 6, seq);
-  m.set(data, 8);
+  const m = icmpMessage(type, code, id, seq, data);
   put16(m, 2, inetChecksum(pseudoHeader(src, dst, 58, m.length), m));
   return m;
 }

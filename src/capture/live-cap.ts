@@ -19,7 +19,7 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
 import type { LiveBackend, LiveCapture, LiveStats } from "./live.js";
-import type { CaptureRecord, RecordSink } from "./types.js";
+import { newCaptureRecord, type RecordSink } from "./types.js";
 
 /** The part of cap's native Cap object we use. */
 interface CapHandle {
@@ -106,19 +106,7 @@ export class CapCapture implements LiveCapture {
     this.buffer = buffer;
     this.handle = handle;
     this.linktype = CAP_LINKTYPES[lt] ?? -1;
-    const rec: CaptureRecord = {
-      buf: buffer,
-      off: 0,
-      caplen: 0,
-      origLen: 0,
-      tsSec: 0,
-      tsNsec: 0,
-      hasTs: true,
-      linktype: this.linktype,
-      ifIndex: 0,
-      frame: 0,
-      fileOffset: 0,
-    };
+    const rec = newCaptureRecord(buffer, this.linktype);
     const origin = performance.timeOrigin;
     // Hot path: one call per packet from cap.
     handle.on("packet", (nbytes: number) => {

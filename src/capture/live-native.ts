@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
 import type { LiveBackend, LiveCapture, LiveStats } from "./live.js";
-import type { CaptureRecord, RecordSink } from "./types.js";
+import { newCaptureRecord, type RecordSink } from "./types.js";
 
 interface NativeHandle {
   dispatch(): number;
@@ -126,19 +126,7 @@ export class NativeCapture implements LiveCapture {
     const batch = new ArrayBuffer(BATCH_BYTES);
     const bytes = new Uint8Array(batch);
     const words = new Uint32Array(batch); // host byte order, 4-byte aligned headers
-    const rec: CaptureRecord = {
-      buf: bytes,
-      off: 0,
-      caplen: 0,
-      origLen: 0,
-      tsSec: 0,
-      tsNsec: 0,
-      hasTs: true,
-      linktype: -1,
-      ifIndex: 0,
-      frame: 0,
-      fileOffset: 0,
-    };
+    const rec = newCaptureRecord(bytes, -1);
     // Hot path: one call per batch; walks the records with the reused rec.
     const onBatch = (count: number, _len: number): void => {
       if (count < 0) {

@@ -25,7 +25,7 @@
  */
 
 import { CaptureFormatError } from "./errors.js";
-import type { CaptureRecord, RecordSink } from "./types.js";
+import { newCaptureRecord, type CaptureRecord, type RecordSink } from "./types.js";
 
 /** Default largest packet (captured length) accepted: 256 KiB, as tshark/libpcap. */
 export const DEFAULT_MAX_RECORD = 262144;
@@ -144,19 +144,7 @@ export class CaptureParser {
     this.fileName = opts.fileName ?? "<capture>";
     this.maxRecord = opts.maxRecord ?? DEFAULT_MAX_RECORD;
     this.carryLimit = this.maxRecord + BLOCK_SLACK;
-    this.rec = {
-      buf: EMPTY,
-      off: 0,
-      caplen: 0,
-      origLen: 0,
-      tsSec: 0,
-      tsNsec: 0,
-      hasTs: true,
-      linktype: 0,
-      ifIndex: 0,
-      frame: 0,
-      fileOffset: 0,
-    };
+    this.rec = newCaptureRecord(EMPTY, 0);
   }
 
   /** Number of records delivered so far. */

@@ -32,3 +32,23 @@ export interface CaptureRecord {
 
 /** Receives records from a source. */
 export type RecordSink = (rec: CaptureRecord) => void;
+
+/**
+ * A fresh record over buf with every field set (the one object a source then reuses). Every source builds
+ * its record here, so all records have the same shape and the engine's hot path sees one hidden class.
+ */
+export function newCaptureRecord(buf: Uint8Array, linktype: number): CaptureRecord {
+  return {
+    buf,
+    off: 0,
+    caplen: 0,
+    origLen: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    hasTs: true,
+    linktype,
+    ifIndex: 0,
+    frame: 0,
+    fileOffset: 0,
+  };
+}

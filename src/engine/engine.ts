@@ -183,10 +183,11 @@ export class Engine {
       }
       return { rs: this.compiled.ruleset, local: i };
     };
-    // A global index >= 0 names one rule of one generation forever: its texts are looked up once
-    // (the packet log asks for them per flagged packet). The default action (-1) follows the current rules.
+    // A global index >= 0 names one rule of one generation forever: its texts and severity are looked up
+    // once (the packet log asks for them per flagged packet). The default action (-1) follows the current rules.
     const ids: string[] = [];
     const reasons: string[] = [];
+    const severities: Severity[] = [];
     return {
       id: (i) => {
         if (i === -1) return "default";
@@ -210,8 +211,13 @@ export class Engine {
       },
       severity: (i): Severity | "" => {
         if (i < 0) return "";
+        const hit = severities[i];
+        if (hit !== undefined) return hit;
         const { rs, local } = find(i);
-        return rs.rules[local]?.severity ?? "";
+        const rule = rs.rules[local];
+        if (rule === undefined) return "";
+        severities[i] = rule.severity;
+        return rule.severity;
       },
     };
   }

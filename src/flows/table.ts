@@ -122,8 +122,8 @@ const MIN_SLOTS = 1024;
 const V6_CHUNK_BITS = 16;
 const V6_CHUNK_MASK = (1 << V6_CHUNK_BITS) - 1;
 
-/** fmix32 of MurmurHash3. */
-function fmix(h: number): number {
+/** fmix32 of MurmurHash3 (a full avalanche of one 32-bit word); also used by the top-talkers table. */
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

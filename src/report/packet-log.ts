@@ -157,12 +157,10 @@ export class PacketLog {
       );
     if (!this.jsonl) return;
     const d = this.describe(pkt, tsSec, tsNsec, hasTs, verdictRank);
-    {
-      const sev = SEVERITY[this.ctx.rules.severity(ruleIndex)] ?? 3;
-      this.jsonl.write(
-        eveLine(d, ruleIndex, ruleId, reason, sev, frame, file, flow ? flow.communityId : "") + "\n",
-      );
-    }
+    const sev = SEVERITY[this.ctx.rules.severity(ruleIndex)] ?? 3;
+    this.jsonl.write(
+      eveLine(d, ruleIndex, ruleId, reason, sev, frame, file, flow ? flow.communityId : "") + "\n",
+    );
   }
 
   /** The text line of one packet (any verdict), without writing it. */

@@ -5,20 +5,12 @@
  * be lost: counts are exact for addresses never dropped. Memory: about 60 bytes per address of capacity.
  */
 import { ipv4ToString, ipv6ToString } from "../decode/format.js";
+import { fmix } from "../flows/table.js";
 
 /** One address and its byte count. */
 export interface Talker {
   addr: string;
   bytes: number;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** Bytes per IPv4/IPv6 address, bounded. */
