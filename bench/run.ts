@@ -6,7 +6,8 @@
  *  3. full `pfw scan` (decode + rules + flows + reports) on the same file, as a ratio to that tcpdump run;
  *     run as the user runs it: dist/src/cli/main.js with the node flags of its shebang line;
  *  4. peak RSS of read+decode for a ~1.2 MB (10,000-packet) and a ~200 MB capture (memory flat in file size);
- *  5. peak RSS of `pfw scan` on a 1,000,000-flow capture (target < 200 MB).
+ *  5. peak RSS of `pfw scan` on a 1,000,000-flow capture (target < 200 MB);
+ *  6. tcpdump and `pfw scan` on the same mix with MTU-size payloads (more bytes per packet).
  * Files are generated once into $PFW_BENCH_DIR (default /tmp/pfw-bench) and reused.
  * Times of separate processes (tcpdump, pfw read+decode, pfw scan) are wall-clock times measured here, from
  * spawn to exit, so start-up counts for every tool alike; each is the best of 3 runs.
@@ -30,12 +31,12 @@ const LEGACY_RULES = path.join(root, "rules", "legacy-example.json");
 /** The legacy example's blocklist (ips 10.0.0.5; ports 23, 25; protocol ICMP) as a BPF filter. */
 const BLOCK_BPF = "host 10.0.0.5 or port 23 or port 25 or icmp";
 
-function gen(name: string, packets: number, flows?: number): string {
+function gen(name: string, packets: number, flows?: number, payload?: { min: number; max: number }): string {
   const p = path.join(dir, name);
   if (!fs.existsSync(p)) {
     process.stdout.write(`generating ${p} (${packets} packets${flows ? `, ${flows} flows` : ""}) ... `);
     const t = Date.now();
-    generateMixedCapture(p, packets, flows ? { flows } : {});
+    generateMixedCapture(p, packets, { ...(flows ? { flows } : {}), ...(payload ? { payload } : {}) });
     process.stdout.write(`${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   }
   return p;
@@ -215,10 +216,35 @@ console.log(
   `pfw scan of a 1,000,000-flow capture: ${rFlows.seconds.toFixed(2)} s, peak RSS ${rFlows.maxRssMB.toFixed(0)} MB (target < 200 MB)`,
 );
 
+// 7. the same mix with MTU-size payloads (16-1400 bytes per flow): more bytes per packet, as on a real link
+const largeFile = gen(`mixed-mtu-${N}.pcap`, N, undefined, { min: 16, max: 1400 });
+const largeMB = fs.statSync(largeFile).size / 1e6;
+timeCmd(["cat", largeFile]);
+let tcpdumpLargePps = NaN;
+if (has("tcpdump")) {
+  const best = Math.min(
+    ...[0, 1, 2].map(() => timeCmd(["tcpdump", "-r", largeFile, "-w", "/dev/null", BLOCK_BPF]).seconds),
+  );
+  tcpdumpLargePps = N / best;
+}
+const scanLarge = bestOf(3, () =>
+  child(scanArgs(largeFile, path.join(dir, "mtu.csv"), path.join(dir, "mtu.log")), {
+    BENCH_PACKETS: String(N),
+  }),
+);
+const scanLargePps = N / scanLarge.seconds;
+console.log(
+  `MTU-size payload file (${largeMB.toFixed(0)} MB): tcpdump filter run ${fmt(tcpdumpLargePps)} packets/s, ` +
+    `pfw scan ${fmt(scanLargePps)} packets/s (${scanLarge.seconds.toFixed(3)} s)`,
+);
+
 console.log("\nratios (higher is better for pfw):");
 if (!Number.isNaN(tcpdumpPps)) {
   console.log(`  pfw read+decode / tcpdump filter run: ${(readPps / tcpdumpPps).toFixed(2)}x`);
   console.log(`  pfw scan        / tcpdump filter run: ${(scanPps / tcpdumpPps).toFixed(2)}x`);
+  console.log(
+    `  pfw scan        / tcpdump filter run, MTU-size payload file: ${(scanLargePps / tcpdumpLargePps).toFixed(2)}x`,
+  );
 }
 if (!Number.isNaN(tsharkPps))
   console.log(`  pfw scan        / tshark fields run:  ${(scanPps / tsharkPps).toFixed(2)}x`);

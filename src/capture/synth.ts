@@ -27,6 +27,8 @@ export interface SynthOptions {
   seed?: number;
   /** First timestamp, epoch seconds (default 1700000000). */
   startSec?: number;
+  /** Payload bytes per flow, drawn uniformly in [min, max] (default 16-216; e.g. 16-1400 for MTU-size data). */
+  payload?: { min: number; max: number };
 }
 
 /** Summary of a generated capture. */
@@ -38,7 +40,11 @@ export interface SynthResult {
 const MAC_A = "02:00:00:00:00:01";
 const MAC_B = "02:00:00:00:00:02";
 
-function buildTemplates(flows: number, rnd: () => number): Uint8Array[] {
+function buildTemplates(
+  flows: number,
+  rnd: () => number,
+  payloadSize: { min: number; max: number },
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let f = 0; f < flows; f++) {
     const a4 = `10.${(f >> 8) & 255}.${f & 255}.${1 + (f % 250)}`;
@@ -46,7 +52,7 @@ function buildTemplates(flows: number, rnd: () => number): Uint8Array[] {
     const a6 = `2001:db8:1::${(f + 1).toString(16)}`;
     const b6 = `2001:db8:2::${(f + 7).toString(16)}`;
     const sport = 1024 + ((f * 7919) % 60000);
-    const payload = randomBytes(rnd, 16 + ((rnd() * 200) | 0));
+    const payload = randomBytes(rnd, payloadSize.min + ((rnd() * (payloadSize.max - payloadSize.min)) | 0));
     let pkts: Uint8Array[];
     switch (f % 8) {
       case 0:
@@ -192,7 +198,11 @@ function buildTemplates(flows: number, rnd: () => number): Uint8Array[] {
 /** Write a classic pcap (nanosecond) of nPackets mixed packets to path, streaming. */
 export function generateMixedCapture(path: string, nPackets: number, opts: SynthOptions = {}): SynthResult {
   const rnd = prng(opts.seed ?? 1);
-  const templates = buildTemplates(Math.max(1, opts.flows ?? 1024), rnd);
+  const templates = buildTemplates(
+    Math.max(1, opts.flows ?? 1024),
+    rnd,
+    opts.payload ?? { min: 16, max: 216 },
+  );
   const w = new PcapWriter(path, { linktype: 1, nanosecond: true, bufferSize: 4 * 1024 * 1024 });
   let sec = opts.startSec ?? 1700000000;
   let ns = 0;
