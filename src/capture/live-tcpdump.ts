@@ -50,6 +50,14 @@ const DLT_NAMES: Record<string, number> = {
   LINUX_SLL2: 276,
   IPV4: 228,
   IPV6: 229,
+  PPP: 9,
+  PPP_SERIAL: 50,
+  C_HDLC: 104,
+  PFLOG: 117,
+  PRISM_HEADER: 119,
+  IEEE802_11_RADIO_AVS: 163,
+  PPI: 192,
+  NFLOG: 239,
 };
 
 /** tcpdump's fixed pcap timeout (1000 ms) = TPACKET_V3 block retire timeout, plus margin. */

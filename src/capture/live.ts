@@ -97,6 +97,11 @@ export const DEFAULT_BUFFER_SIZE = 32 * 1024 * 1024;
 
 const IFNAME_RE = /^[A-Za-z0-9_.:@-]{1,15}$/;
 const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * libpcap devices that are not network interfaces. Only "any" for now: nflog:N fails in both backends
+ * (native: EAGAIN from libpcap's nflog module in non-blocking mode; tcpdump: no nanosecond time stamps).
+ */
+const PSEUDO_IFACE_RE = /^any$/;
 
 /**
  * Open a live capture (not started yet). Validates what can be validated without capturing:
@@ -115,7 +120,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveCapture> {
     if (!NETNS_RE.test(opts.netns) || !existsSync(`/run/netns/${opts.netns}`)) {
       throw new LiveCaptureError("NO_SUCH_NETNS", `The network namespace "${opts.netns}" does not exist.`);
     }
-  } else if (opts.iface !== "any" && !existsSync(`/sys/class/net/${opts.iface}`)) {
+  } else if (!PSEUDO_IFACE_RE.test(opts.iface) && !existsSync(`/sys/class/net/${opts.iface}`)) {
     throw new LiveCaptureError(
       "NO_SUCH_INTERFACE",
       `Interface "${opts.iface}" does not exist; run "pfw interfaces" to list the interfaces you can capture on.`,

@@ -24,7 +24,7 @@ export const enum DecodeEvent {
   MPLS_PAYLOAD_UNKNOWN,
   /** PPPoE session header cut short or bad version/type. */
   PPPOE_TRUNCATED,
-  /** PPP protocol inside PPPoE is not IPv4/IPv6. */
+  /** PPP protocol (inside PPPoE, or PPP link types 9/50) is not IPv4, IPv6 or MPLS. */
   PPP_PROTO_UNSUPPORTED,
   /** ARP header cut short. */
   ARP_TRUNCATED,
@@ -78,6 +78,11 @@ export const enum DecodeEvent {
   WLAN_PROTECTED,
   /** IPv6 hop-by-hop or destination option runs past the end of the IP payload. */
   IPV6_OPT_INVALID,
+  /**
+   * A link header's own length field or structure is invalid: NFLOG TLV shorter than 4 bytes or
+   * running past the frame, pflog/PPI/Prism/AVS header length too small or past the frame.
+   */
+  LINK_HDR_INVALID,
 }
 
 /** Stable names of DecodeEvent codes, for reports and the `event` column. */
@@ -119,4 +124,5 @@ export const DECODE_EVENT_NAMES: readonly string[] = [
   "LINK_PROTO_UNSUPPORTED",
   "WLAN_PROTECTED",
   "IPV6_OPT_INVALID",
+  "LINK_HDR_INVALID",
 ];

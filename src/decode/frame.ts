@@ -9,17 +9,37 @@ import { decodeEthernet } from "./ethernet.js";
 import { DecodeEvent } from "./events.js";
 import { decodeIpv4 } from "./ipv4.js";
 import { decodeIpv6 } from "./ipv6.js";
+import { decodeNflog } from "./nflog.js";
 import { decodeLoop, decodeNull } from "./null-loop.js";
 import type { DecodedPacket } from "./packet.js";
+import { decodePflog } from "./pflog.js";
+import { decodeChdlc, decodePpp } from "./ppp.js";
 import { decodeRadiotap } from "./radiotap.js";
 import { decodeSll, decodeSll2 } from "./sll.js";
 import { decodeWlan } from "./wlan.js";
+import { decodeAvs, decodePpi, decodePrism } from "./wlan-radio.js";
 
 // Link types (https://www.tcpdump.org/linktypes.html) that decodeFrame understands.
 /** BSD loopback, family in host byte order. */
 export const LINKTYPE_NULL = 0;
 /** Ethernet. */
 export const LINKTYPE_ETHERNET = 1;
+/** PPP, optional FF 03 address/control. */
+export const LINKTYPE_PPP = 9;
+/** PPP in HDLC-like framing (RFC 1662). */
+export const LINKTYPE_PPP_HDLC = 50;
+/** Cisco HDLC. */
+export const LINKTYPE_C_HDLC = 104;
+/** OpenBSD/FreeBSD pf log. */
+export const LINKTYPE_PFLOG = 117;
+/** Prism header + 802.11. */
+export const LINKTYPE_IEEE802_11_PRISM = 119;
+/** AVS header + 802.11. */
+export const LINKTYPE_IEEE802_11_AVS = 163;
+/** PPI header + 802.11 (or Ethernet). */
+export const LINKTYPE_PPI = 192;
+/** Linux netfilter NFLOG. */
+export const LINKTYPE_NFLOG = 239;
 /** Raw IP (DLT 12 on most systems). */
 export const LINKTYPE_RAW_DLT12 = 12;
 /** Raw IP (DLT 14 on some BSDs). */
@@ -56,6 +76,14 @@ export function isSupportedLinktype(linktype: number): boolean {
     case LINKTYPE_IPV4:
     case LINKTYPE_IPV6:
     case LINKTYPE_LINUX_SLL2:
+    case LINKTYPE_PPP:
+    case LINKTYPE_PPP_HDLC:
+    case LINKTYPE_C_HDLC:
+    case LINKTYPE_PFLOG:
+    case LINKTYPE_IEEE802_11_PRISM:
+    case LINKTYPE_IEEE802_11_AVS:
+    case LINKTYPE_PPI:
+    case LINKTYPE_NFLOG:
       return true;
     default:
       return false;
@@ -124,6 +152,28 @@ export function decodeFrame(
       return;
     case LINKTYPE_IEEE802_11_RADIOTAP:
       decodeRadiotap(buf, off, end, pkt);
+      return;
+    case LINKTYPE_NFLOG:
+      decodeNflog(buf, off, end, pkt);
+      return;
+    case LINKTYPE_PFLOG:
+      decodePflog(buf, off, end, pkt);
+      return;
+    case LINKTYPE_PPP:
+    case LINKTYPE_PPP_HDLC:
+      decodePpp(buf, off, end, pkt);
+      return;
+    case LINKTYPE_C_HDLC:
+      decodeChdlc(buf, off, end, pkt);
+      return;
+    case LINKTYPE_IEEE802_11_PRISM:
+      decodePrism(buf, off, end, pkt);
+      return;
+    case LINKTYPE_IEEE802_11_AVS:
+      decodeAvs(buf, off, end, pkt);
+      return;
+    case LINKTYPE_PPI:
+      decodePpi(buf, off, end, pkt);
       return;
     default:
       pkt.setEvent(DecodeEvent.LINKTYPE_UNSUPPORTED, off);

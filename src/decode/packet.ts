@@ -26,6 +26,14 @@ export const enum Layer {
   ICMPV6 = 1 << 15,
   /** The transport header is not in this packet (IPv4/IPv6 non-first fragment). */
   FRAGMENT = 1 << 16,
+  /** Linux netfilter NFLOG header (link type 239). */
+  NFLOG = 1 << 17,
+  /** OpenBSD/FreeBSD pf log header (link type 117). */
+  PFLOG = 1 << 18,
+  /** PPP (link types 9, 50) or Cisco HDLC (104) framing. */
+  PPP = 1 << 19,
+  /** An 802.11 radio header other than radiotap: Prism (119), AVS (163) or PPI (192). */
+  RADIO_HDR = 1 << 20,
 }
 
 /** The decoded view of one frame. Reused for every frame: copy what you need to keep. */

@@ -1,5 +1,6 @@
 /**
- * PPPoE session stage (RFC 2516 section 4) carrying PPP (RFC 1661) IPv4 (0x0021) or IPv6 (0x0057).
+ * PPPoE session stage (RFC 2516 section 4) carrying PPP (RFC 1661) IPv4 (0x0021), IPv6 (0x0057)
+ * or MPLS (0x0281, 0x0283).
  * Hot path, allocation-free, never throws, reads only inside [off, end).
  */
 import { u16be, u8 } from "./bytes.js";
@@ -10,8 +11,32 @@ import { Layer, type DecodedPacket } from "./packet.js";
 export const PPPOE_HDR_LEN = 8;
 const PPPOE_VER_TYPE = 0x11;
 const PPPOE_CODE_SESSION = 0x00;
-const PPP_IPV4 = 0x0021;
-const PPP_IPV6 = 0x0057;
+/** PPP protocol number of IPv4. */
+export const PPP_IPV4 = 0x0021;
+/** PPP protocol number of IPv6. */
+export const PPP_IPV6 = 0x0057;
+/** PPP protocol numbers of MPLS unicast / multicast (RFC 3032 section 4.3). */
+export const PPP_MPLS = 0x0281;
+export const PPP_MPLS_MC = 0x0283;
+
+/**
+ * The EtherType for a PPP protocol number (IPv4, IPv6, MPLS), or -1 if pfw does not decode it
+ * (also used by ./ppp.ts).
+ */
+export function pppEtherType(proto: number): number {
+  switch (proto) {
+    case PPP_IPV4:
+      return 0x0800;
+    case PPP_IPV6:
+      return 0x86dd;
+    case PPP_MPLS:
+      return 0x8847;
+    case PPP_MPLS_MC:
+      return 0x8848;
+    default:
+      return -1;
+  }
+}
 
 /**
  * Decode the PPPoE session header at off. Sets pkt.etherType to 0x0800 or 0x86dd and returns the
@@ -27,12 +52,11 @@ export function decodePppoe(buf: Uint8Array, off: number, end: number, pkt: Deco
     return -1;
   }
   pkt.layers |= Layer.PPPOE;
-  const proto = u16be(buf, off + 6);
-  if (proto === PPP_IPV4) pkt.etherType = 0x0800;
-  else if (proto === PPP_IPV6) pkt.etherType = 0x86dd;
-  else {
+  const et = pppEtherType(u16be(buf, off + 6));
+  if (et < 0) {
     pkt.setEvent(DecodeEvent.PPP_PROTO_UNSUPPORTED, off + 6);
     return -1;
   }
+  pkt.etherType = et;
   return off + PPPOE_HDR_LEN;
 }

@@ -127,6 +127,7 @@ const CASES: Record<string, Case> = {
     at: 40,
     keeps: Layer.IPV6,
   },
+  LINK_HDR_INVALID: { lt: 163, bytes: hex("80211001 00000004 0801"), at: 0 },
   WLAN_PROTECTED: { lt: 105, bytes: hex("0841 0000 " + WLAN_HDR + "0000000000000000" + "aaaa"), at: 0 },
 };
 
