@@ -11,6 +11,7 @@ import type { CaptureRecord } from "../capture/types.js";
 import { PcapWriter } from "../capture/writer.js";
 import { decodeFrame } from "../decode/frame.js";
 import { DecodedPacket } from "../decode/packet.js";
+import { FastPath } from "./fast-path.js";
 import { FlowTable, type FlowRecord } from "../flows/table.js";
 import { FlowCsvWriter } from "../report/csv.js";
 import { FlowReports } from "../report/flow-reports.js";
@@ -46,6 +47,11 @@ export interface EngineOptions {
   onVerdict?: (pkt: DecodedPacket, rec: CaptureRecord, rank: number, ruleIndex: number) => void;
   /** Lowest rank passed to onVerdict (0 = ALLOWED too, 1 = flagged only). */
   onVerdictMinRank?: number;
+  /**
+   * Per-flow fast path (fast-path.ts; default true). false: every packet goes through the full decoder,
+   * the rules and the flow table's lookup (the reference; results are identical, only slower).
+   */
+  fastPath?: boolean;
 }
 
 /** Final state of a run, for the CLI. */
@@ -86,6 +92,9 @@ export class Engine {
   private readonly ctx: ReportContext;
   private readonly homeNet: Cidr[];
   private finished = false;
+  private readonly fast: FastPath | null;
+  /** Lowest verdict rank that needs the decoded packet (log, flagged pcap, onVerdict). */
+  private readonly needPktRank: number;
 
   constructor(private readonly opts: EngineOptions) {
     this.homeNet = opts.homeNet ?? [];
@@ -110,6 +119,8 @@ export class Engine {
       table: this.table,
       allFlows: o.allFlows ?? false,
     });
+    this.fast = opts.fastPath === false ? null : new FastPath();
+    this.needPktRank = opts.onVerdict ? Math.min(1, opts.onVerdictMinRank ?? 1) : 1;
     this.flows = new FlowTable({
       maxFlows: opts.maxFlows ?? 1_000_000,
       idleTimeoutSec: opts.idleTimeoutSec ?? { tcp: 3600, udp: 120, other: 120 },
@@ -134,6 +145,12 @@ export class Engine {
     this.compiled = compiled;
     this.ranks = ranksOf(ruleset);
     this.generations.push({ base: this.base, ruleset });
+    this.fast?.clear();
+  }
+
+  /** Packets that took the per-flow fast path so far. */
+  get fastPathPackets(): number {
+    return this.fast?.hits ?? 0;
   }
 
   /** Start a new input file; returns its index. */
@@ -143,9 +160,62 @@ export class Engine {
 
   /** Process one record. Hot path. */
   handle(rec: CaptureRecord, fileIndex: number): void {
+    const fp = this.fast;
+    if (fp !== null && rec.linktype === 1 && fp.parse(rec.buf, rec.off, rec.caplen)) {
+      const e = fp.lookup();
+      if (e >= 0) {
+        const flow = this.flows.updateKnown(
+          fp.flowOf(e),
+          fp.genOf(e),
+          fp.fromOrigOf(e),
+          fp.proto,
+          rec.tsSec,
+          rec.tsNsec,
+          rec.origLen,
+          fp.l3Rel,
+          fp.ipTotalLen,
+          fp.tcpFlags,
+          fp.payloadLen,
+        );
+        if (flow !== null) {
+          fp.hits++;
+          const rank = fp.rankOf(e);
+          this.summary.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, 0);
+          if (rank >= this.needPktRank) {
+            const pkt = this.pkt;
+            decodeFrame(pkt, rec.buf, rec.off, rec.off + rec.caplen, rec.linktype);
+            this.after(pkt, rec, fileIndex, rank, fp.ruleOf(e), flow);
+          }
+          return;
+        }
+      }
+      // First packet of this flow direction (or the cached flow is gone): the full path, then remember.
+      const flow = this.slow(rec, fileIndex);
+      const pkt = this.pkt;
+      if (flow !== null && pkt.event === 0 && pkt.l4Off >= 0) {
+        const local = this.lastLocal;
+        fp.insert(
+          flow.index,
+          this.flows.genOf(flow.index),
+          this.flows.lastFromOrig,
+          local >= -1 ? (this.ranks[local + 1] ?? -1) : -1,
+          local >= 0 ? local + this.base : local,
+        );
+      }
+      return;
+    }
+    this.slow(rec, fileIndex);
+  }
+
+  /** Rule match result (local index) of the last slow-path packet. */
+  private lastLocal = -2;
+
+  /** The full path: decode, rules, flow table lookup. Returns the packet's flow (or null). */
+  private slow(rec: CaptureRecord, fileIndex: number): FlowRecord | null {
     const pkt = this.pkt;
     decodeFrame(pkt, rec.buf, rec.off, rec.off + rec.caplen, rec.linktype);
     const local = this.compiled.match(pkt);
+    this.lastLocal = local;
     const rank = local >= -1 ? (this.ranks[local + 1] ?? -1) : -1;
     const ruleIndex = local >= 0 ? local + this.base : local;
     this.summary.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, pkt.event);
@@ -159,6 +229,19 @@ export class Engine {
       rec.frame,
       fileIndex,
     );
+    if (rank >= this.needPktRank) this.after(pkt, rec, fileIndex, rank, ruleIndex, flow);
+    return flow;
+  }
+
+  /** Log, flagged pcap and onVerdict for a decoded packet with a verdict of rank >= needPktRank. */
+  private after(
+    pkt: DecodedPacket,
+    rec: CaptureRecord,
+    fileIndex: number,
+    rank: number,
+    ruleIndex: number,
+    flow: FlowRecord | null,
+  ): void {
     if (rank >= 1) {
       this.log?.log(pkt, rec.tsSec, rec.tsNsec, rec.hasTs, rank, ruleIndex, rec.frame, fileIndex, flow);
       if (this.opts.outputs.writeFlaggedPath) this.writeFlagged(rec);

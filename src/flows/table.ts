@@ -357,6 +357,10 @@ export class FlowTable {
   private readonly autoExpire: boolean;
   private lastExpireSec = -Infinity;
   private live = 0;
+  /** Per flow index: bumped each time the flow there leaves the table (see genOf). */
+  private readonly gen: Uint32Array;
+  /** Direction of the last packet given to update(): true when it went orig->resp. */
+  lastFromOrig = true;
   private readonly view: FlowRecord;
   private readonly evictView: FlowRecord;
 
@@ -383,6 +387,7 @@ export class FlowTable {
     this.hotB = new Uint8Array(hot);
     this.frame0 = new Uint32Array(cap);
     this.file0 = new Uint16Array(cap);
+    this.gen = new Uint32Array(cap);
     this.lru = new Int32Array(cap * 2);
     this.v6Compact = cap <= 1 << 24;
     let size = 2;
@@ -424,14 +429,7 @@ export class FlowTable {
     fileIndex: number,
   ): FlowRecord | null {
     if ((pkt.layers & (Layer.IPV4 | Layer.IPV6)) === 0 || pkt.l3Off < 0) return null;
-    if (!this.haveEpoch) {
-      this.epoch = tsSec;
-      this.haveEpoch = true;
-    }
-    if (this.autoExpire && tsSec > this.lastExpireSec) {
-      if (this.lastExpireSec !== -Infinity) this.expire(tsSec + tsNsec / 1e9);
-      this.lastExpireSec = tsSec;
-    }
+    this.clock(tsSec, tsNsec);
     const rel = tsSec - this.epoch;
     const tns = rel * 1e9 + tsNsec;
     const proto = pkt.ipProto >= 0 ? pkt.ipProto & 0xff : 255;
@@ -460,7 +458,6 @@ export class FlowTable {
     }
 
     const B = this.hotB;
-    const F = this.hotF;
     const tcpFlags = proto === PROTO_TCP ? pkt.tcpFlags : -1;
     if (
       f >= 0 &&
@@ -475,17 +472,7 @@ export class FlowTable {
     if (f < 0) {
       f = this.create(h, pk, tns, frame, fileIndex);
       fromOrig = true;
-    } else {
-      const last = F[f * 8 + F_LAST] ?? 0;
-      if (tns > last) {
-        // Move to the back of the idle list at most once per second of packet time.
-        // (Fast path, same result: with 0 <= rel < 2^20 and an integer tsNsec < 1e9 every value below is exact,
-        // floor(tns / 1e9) = rel, and last < tns lies in an earlier second exactly when last < rel * 1e9.)
-        const fast = rel >= 0 && rel < 1048576 && tsNsec >>> 0 === tsNsec && tsNsec < 1e9;
-        if (fast ? last < rel * 1e9 : Math.floor(tns / 1e9) !== Math.floor(last / 1e9)) this.touch(f, proto);
-        F[f * 8 + F_LAST] = tns;
-      } else if (tns < (F[f * 8 + F_FIRST] ?? 0)) F[f * 8 + F_FIRST] = tns; // out-of-order (merged files)
-    }
+    } else this.seen(f, proto, rel, tns, tsNsec);
 
     // IP bytes (module header).
     const onWire = wireLen - (pkt.l3Off - pkt.frameOff);
@@ -494,6 +481,107 @@ export class FlowTable {
       if (onWire > 0 && bytes > onWire) bytes = onWire;
     } else bytes = onWire > 0 ? onWire : Math.max(0, pkt.frameEnd - pkt.l3Off);
 
+    this.account(f, fromOrig, bytes, tcpFlags, pkt.payloadLen, verdict, ruleIndex);
+    this.lastFromOrig = fromOrig;
+    const v = this.view;
+    v.index = f;
+    v.evictReason = -1;
+    return v;
+  }
+
+  /**
+   * Account one packet of a flow the caller already knows (the engine's per-flow fast path): flow f, still
+   * of generation gen (see genOf), the packet going orig->resp when fromOrig. Same effect as update() for a
+   * packet that update() would have found in flow f, except that the flow's verdict and rule list are not
+   * touched (the caller passes only packets whose verdict and rule already went through update() for this
+   * flow, which makes them no-ops). The caller guarantees ipBytes > 0. Returns null, changing nothing
+   * but the clock (idle expiry, which update() would also have run first), when flow f is no longer that flow
+   * or the packet is a TCP SYN without ACK on its finished connection (port reuse: a new flow); then the
+   * caller must call update().
+   */
+  updateKnown(
+    f: number,
+    gen: number,
+    fromOrig: boolean,
+    proto: number,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    l3Rel: number,
+    ipBytes: number,
+    tcpFlags: number,
+    payloadLen: number,
+  ): FlowRecord | null {
+    this.clock(tsSec, tsNsec);
+    if (this.gen[f] !== gen) return null;
+    const bo = f * 64 + B_TCP;
+    if (
+      tcpFlags >= 0 &&
+      (tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN &&
+      tcpFinished(this.hotB[bo] ?? 0, this.hotB[bo + 2] ?? 0)
+    )
+      return null; // port reuse: update() starts the new flow
+    const rel = tsSec - this.epoch;
+    this.seen(f, proto, rel, rel * 1e9 + tsNsec, tsNsec);
+    const onWire = wireLen - l3Rel;
+    this.account(
+      f,
+      fromOrig,
+      onWire > 0 && ipBytes > onWire ? onWire : ipBytes,
+      tcpFlags,
+      payloadLen,
+      -1,
+      -2,
+    );
+    const v = this.view;
+    v.index = f;
+    v.evictReason = -1;
+    return v;
+  }
+
+  /** Generation of flow index f: changes whenever the flow there leaves the table. */
+  genOf(f: number): number {
+    return this.gen[f] ?? 0;
+  }
+
+  /** Packet time moves on: first packet sets the epoch; auto-expire when a new second starts. */
+  private clock(tsSec: number, tsNsec: number): void {
+    if (!this.haveEpoch) {
+      this.epoch = tsSec;
+      this.haveEpoch = true;
+    }
+    if (this.autoExpire && tsSec > this.lastExpireSec) {
+      if (this.lastExpireSec !== -Infinity) this.expire(tsSec + tsNsec / 1e9);
+      this.lastExpireSec = tsSec;
+    }
+  }
+
+  /** A packet of existing flow f at time tns (rel: whole seconds since the epoch): last-seen time and recency. */
+  private seen(f: number, proto: number, rel: number, tns: number, tsNsec: number): void {
+    const F = this.hotF;
+    const last = F[f * 8 + F_LAST] ?? 0;
+    if (tns > last) {
+      // Move to the back of the idle list at most once per second of packet time.
+      // (Fast path, same result: with 0 <= rel < 2^20 and an integer tsNsec < 1e9 every value below is exact,
+      // floor(tns / 1e9) = rel, and last < tns lies in an earlier second exactly when last < rel * 1e9.)
+      const fast = rel >= 0 && rel < 1048576 && tsNsec >>> 0 === tsNsec && tsNsec < 1e9;
+      if (fast ? last < rel * 1e9 : Math.floor(tns / 1e9) !== Math.floor(last / 1e9)) this.touch(f, proto);
+      F[f * 8 + F_LAST] = tns;
+    } else if (tns < (F[f * 8 + F_FIRST] ?? 0)) F[f * 8 + F_FIRST] = tns; // out-of-order (merged files)
+  }
+
+  /** Counters, TCP state, verdict and rules of flow f for one packet of `bytes` IP bytes. */
+  private account(
+    f: number,
+    fromOrig: boolean,
+    bytes: number,
+    tcpFlags: number,
+    payloadLen: number,
+    verdict: number,
+    ruleIndex: number,
+  ): void {
+    const F = this.hotF;
+    const B = this.hotB;
     const fo = f * 8;
     const bo = f * 64;
     if (fromOrig) {
@@ -506,15 +594,10 @@ export class FlowTable {
     if (tcpFlags >= 0) {
       const fl = bo + (fromOrig ? B_FLAGS_O : B_FLAGS_R);
       B[fl] = (B[fl] ?? 0) | (tcpFlags & 0xff);
-      B[bo + B_HIST] = tcpAdvance(B, bo + B_TCP, fromOrig, tcpFlags, pkt.payloadLen, B[bo + B_HIST] ?? 0);
+      B[bo + B_HIST] = tcpAdvance(B, bo + B_TCP, fromOrig, tcpFlags, payloadLen, B[bo + B_HIST] ?? 0);
     }
     if (verdict + 1 > (B[bo + B_VERDICT] ?? 0)) B[bo + B_VERDICT] = verdict + 1;
     if (ruleIndex > -2) this.addRule(f, ruleIndex);
-
-    const v = this.view;
-    v.index = f;
-    v.evictReason = -1;
-    return v;
   }
 
   /** Evict every flow idle for more than its protocol's timeout at time nowSec (epoch seconds). */
@@ -943,6 +1026,7 @@ export class FlowTable {
     if ((this.hotB[f * 64 + B_RULEN] ?? 0) > 1) this.ruleMore.delete(f);
     if (this.frame0[f] === FRAME_BIG) this.frameBig.delete(f);
     this.cidCache.delete(f);
+    this.gen[f] = ((this.gen[f] ?? 0) + 1) >>> 0;
     this.live--;
   }
 }

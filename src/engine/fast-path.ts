@@ -1,0 +1,234 @@
+/**
+ * The engine's per-flow fast path (a "microflow cache", as Open vSwitch's datapath keeps one in front of its
+ * classifier): most packets of a capture belong to a flow direction already seen, and for those the full
+ * decode, the rule match and the flow table's hash lookup give the same answers as for the first packet.
+ *
+ * FastPath.parse() looks at the raw frame and accepts only the common shape whose full decode is known in
+ * advance field by field and raises no decode event:
+ *   Ethernet II (link type 1), at most one 802.1Q tag, then
+ *   - IPv4 with IHL 5 (no options), total length >= 20 (0, Wireshark's TSO case, is left to the decoder),
+ *     not a fragment (MF clear, offset 0), protocol TCP, UDP or ICMP; or
+ *   - IPv6 with next header TCP, UDP or ICMPv6 (no extension header);
+ *   and the transport header whole inside the captured IP payload and consistent:
+ *   TCP: data offset >= 5 and the header (with options) inside the captured IP payload;
+ *   UDP: length >= 8 and inside the IP length; ICMP / ICMPv6: 8 bytes.
+ * A TCP SYN without ACK on a finished connection is left to FlowTable.update() (port reuse starts a new
+ * flow): FlowTable.updateKnown() refuses it.
+ * Everything else (and every first packet of a flow direction) takes the slow path: decodeFrame, the
+ * compiled rules and FlowTable.update(). After a slow-path packet of the accepted shape, the engine stores
+ * what it decided (flow index and generation, direction, verdict rank, rule index) under the packet's
+ * directional 5-tuple; a later packet with the same tuple reuses it while the flow is still the same one
+ * (FlowTable.genOf) and the rules have not been reloaded (clear()).
+ *
+ * Why the cached verdict is exact: the compiled rules read only the IP version, addresses, protocol,
+ * ports and whether the transport header is present (src/rules/compile.ts), and all of these are part of
+ * the cache key or fixed by the accepted shape. The flow table's per-packet inputs (time, wire length, IP
+ * total length, TCP flags, payload length) are read here from the same bytes the decoder reads.
+ *
+ * ICMP flows are keyed by type and code only (src/flows/table.ts), so the cache key uses them as ports.
+ *
+ * The cache is direct-mapped (2^16 entries, 4 MB): a collision only costs a slow-path packet.
+ * Hot path: no allocation.
+ */
+
+import { u16be, u32be, u8 } from "../decode/bytes.js";
+
+const TCP = 6;
+const UDP = 17;
+const ICMP = 1;
+const ICMPV6 = 58;
+const ETHERTYPE_VLAN = 0x8100;
+
+const CACHE_BITS = 16;
+const CACHE_SIZE = 1 << CACHE_BITS;
+const CACHE_MASK = CACHE_SIZE - 1;
+// Entry key: Uint32 x 10: address words (IPv4: src, dst, then zeros; IPv6: src 4 words, dst 4 words),
+// ports, tag = proto | v6 << 8 | epoch << 9. Value: Int32 x 4: flow, generation, (rank + 1) << 1 | fromOrig, rule.
+const KS = 10;
+const K_PORTS = 8;
+const K_TAG = 9;
+const VS = 4;
+const EPOCH_MAX = 1 << 23;
+
+/** Per-flow-direction decision cache in front of the decoder, the rules and the flow table (module header). */
+export class FastPath {
+  // the frame parse() accepted last
+  v6 = false;
+  /** Address words: IPv4 src in [0], dst in [4]; IPv6 src [0..3], dst [4..7]. */
+  private readonly addr = new Uint32Array(8);
+  ports = 0;
+  proto = 0;
+  /** Offset of the IP header from the frame start. */
+  l3Rel = 0;
+  /** IP header's length field: IPv4 total length, IPv6 40 + payload length. */
+  ipTotalLen = 0;
+  tcpFlags = -1;
+  payloadLen = 0;
+  /** Cache slot of the last parse() (for lookup / insert). */
+  private slot = 0;
+  private readonly keys = new Uint32Array(CACHE_SIZE * KS);
+  private readonly vals = new Int32Array(CACHE_SIZE * VS);
+  /** Entries of an older epoch are stale (rules reloaded). Starts at 1 so zeroed entries never match. */
+  private epoch = 1;
+  /** Packets handled by the fast path (counted by the engine). */
+  hits = 0;
+
+  /** Drop every entry (the rules changed). */
+  clear(): void {
+    this.epoch++;
+    if (this.epoch >= EPOCH_MAX) {
+      this.epoch = 1;
+      this.keys.fill(0);
+    }
+  }
+
+  /**
+   * True when buf[off, off + caplen) is a frame of the accepted shape (module header); fills the fields
+   * above. Reads only inside the frame.
+   */
+  parse(buf: Uint8Array, off: number, caplen: number): boolean {
+    if (caplen < 42) return false; // 14 + 20 + 8: the smallest accepted frame
+    const frameEnd = off + caplen;
+    let ip = off + 14;
+    let et = u16be(buf, off + 12);
+    if (et === ETHERTYPE_VLAN) {
+      et = u16be(buf, off + 16);
+      ip = off + 18;
+    }
+    let declaredEnd: number;
+    let l4: number;
+    let proto: number;
+    let v6: boolean;
+    if (et === 0x0800) {
+      if (u8(buf, ip) !== 0x45 || frameEnd - ip < 20) return false;
+      const totalLen = u16be(buf, ip + 2);
+      if (totalLen < 20 || (u16be(buf, ip + 6) & 0x3fff) !== 0) return false;
+      proto = u8(buf, ip + 9);
+      declaredEnd = ip + totalLen;
+      l4 = ip + 20;
+      v6 = false;
+      this.ipTotalLen = totalLen;
+    } else if (et === 0x86dd) {
+      if (u8(buf, ip) >> 4 !== 6 || frameEnd - ip < 40) return false;
+      const plen = u16be(buf, ip + 4);
+      proto = u8(buf, ip + 6);
+      declaredEnd = ip + 40 + plen;
+      l4 = ip + 40;
+      v6 = true;
+      this.ipTotalLen = 40 + plen;
+    } else return false;
+    const ipEnd = declaredEnd < frameEnd ? declaredEnd : frameEnd;
+    if (proto === TCP) {
+      if (ipEnd - l4 < 20) return false;
+      const hlen = (u8(buf, l4 + 12) >> 4) * 4;
+      if (hlen < 20 || hlen > ipEnd - l4) return false;
+      this.tcpFlags = u16be(buf, l4 + 12) & 0x0fff;
+      this.payloadLen = ipEnd - (l4 + hlen);
+      this.ports = u32be(buf, l4);
+    } else if (proto === UDP) {
+      if (ipEnd - l4 < 8) return false;
+      const ulen = u16be(buf, l4 + 4);
+      if (ulen < 8 || l4 + ulen > declaredEnd) return false;
+      this.tcpFlags = -1;
+      this.payloadLen = (l4 + ulen < ipEnd ? l4 + ulen : ipEnd) - (l4 + 8);
+      this.ports = u32be(buf, l4);
+    } else if (proto === (v6 ? ICMPV6 : ICMP)) {
+      if (ipEnd - l4 < 8) return false;
+      this.tcpFlags = -1;
+      this.payloadLen = ipEnd - (l4 + 8);
+      this.ports = (u16be(buf, l4) << 16) >>> 0; // type, code
+    } else return false;
+    this.v6 = v6;
+    this.proto = proto;
+    this.l3Rel = ip - off;
+    const w = this.addr;
+    let h: number;
+    if (v6) {
+      h = 0x6a09e667;
+      for (let i = 0; i < 8; i++) {
+        const x = u32be(buf, ip + 8 + i * 4);
+        w[i] = x;
+        h = Math.imul(h ^ (h >>> 15) ^ x, 0x85ebca6b);
+      }
+    } else {
+      const src = u32be(buf, ip + 12);
+      const dst = u32be(buf, ip + 16);
+      w[0] = src;
+      w[4] = dst;
+      h = Math.imul(src ^ 0x9e3779b9, 0x85ebca6b);
+      h = Math.imul(h ^ (h >>> 15) ^ dst, 0xc2b2ae35);
+    }
+    h = Math.imul(h ^ (h >>> 13) ^ this.ports, 0x27d4eb2f);
+    h ^= proto;
+    h ^= h >>> 16;
+    this.slot = h & CACHE_MASK;
+    return true;
+  }
+
+  private tag(): number {
+    return (this.proto | (this.v6 ? 256 : 0) | (this.epoch << 9)) >>> 0;
+  }
+
+  /** Cache entry for the frame parse() accepted last: its index, or -1 on a miss. */
+  lookup(): number {
+    const s = this.slot;
+    const k = s * KS;
+    const keys = this.keys;
+    const w = this.addr;
+    if (keys[k + K_TAG] !== this.tag() || keys[k + K_PORTS] !== this.ports) return -1;
+    if (keys[k] !== w[0] || keys[k + 4] !== w[4]) return -1;
+    if (
+      this.v6 &&
+      (keys[k + 1] !== w[1] ||
+        keys[k + 2] !== w[2] ||
+        keys[k + 3] !== w[3] ||
+        keys[k + 5] !== w[5] ||
+        keys[k + 6] !== w[6] ||
+        keys[k + 7] !== w[7])
+    )
+      return -1;
+    return s;
+  }
+
+  /** Remember the slow path's decision for the frame parse() accepted last (replaces any colliding entry). */
+  insert(flow: number, gen: number, fromOrig: boolean, rank: number, ruleIndex: number): void {
+    const k = this.slot * KS;
+    const keys = this.keys;
+    const w = this.addr;
+    keys[k] = w[0] ?? 0;
+    keys[k + 4] = w[4] ?? 0;
+    if (this.v6) {
+      keys[k + 1] = w[1] ?? 0;
+      keys[k + 2] = w[2] ?? 0;
+      keys[k + 3] = w[3] ?? 0;
+      keys[k + 5] = w[5] ?? 0;
+      keys[k + 6] = w[6] ?? 0;
+      keys[k + 7] = w[7] ?? 0;
+    }
+    keys[k + K_PORTS] = this.ports;
+    keys[k + K_TAG] = this.tag();
+    const v = this.vals;
+    const o = this.slot * VS;
+    v[o] = flow;
+    v[o + 1] = gen | 0;
+    v[o + 2] = ((rank + 1) << 1) | (fromOrig ? 1 : 0);
+    v[o + 3] = ruleIndex;
+  }
+
+  flowOf(e: number): number {
+    return this.vals[e * VS] ?? -1;
+  }
+  genOf(e: number): number {
+    return (this.vals[e * VS + 1] ?? 0) >>> 0;
+  }
+  fromOrigOf(e: number): boolean {
+    return ((this.vals[e * VS + 2] ?? 0) & 1) === 1;
+  }
+  /** Verdict rank (-1: no verdict). */
+  rankOf(e: number): number {
+    return ((this.vals[e * VS + 2] ?? 0) >> 1) - 1;
+  }
+  ruleOf(e: number): number {
+    return this.vals[e * VS + 3] ?? -2;
+  }
+}
