@@ -14,6 +14,8 @@ export interface ScanCliOptions {
   writeFlagged?: string;
   maxFlows: string;
   progress?: boolean;
+  /** false with --no-fast-path: every packet through the full decoder, rules and flow table (reference). */
+  fastPath?: boolean;
 }
 
 /** Register `pfw scan FILE...`. */
@@ -42,6 +44,10 @@ export function registerScanCommand(program: Command): void {
     .option("--write-flagged <path>", "save the flagged packets as a pcap capture")
     .option("--max-flows <n>", "flow table size; older flows are written out when full", "1000000")
     .option("--no-progress", "no progress bar on stderr")
+    .option(
+      "--no-fast-path",
+      "decode every packet fully, without the per-flow fast path (slower; for verification)",
+    )
     .addHelpText(
       "after",
       "\nExit codes: 0 nothing flagged, 1 something flagged, 2 error (bad input, truncated capture; 2 wins over 1).",

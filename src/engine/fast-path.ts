@@ -40,7 +40,9 @@ const ICMPV6 = 58;
 const ETHERTYPE_VLAN = 0x8100;
 
 const CACHE_BITS = 16;
-const CACHE_SIZE = 1 << CACHE_BITS;
+/** Entries of the cache (entry indexes are 0 .. FAST_CACHE_SIZE - 1). */
+export const FAST_CACHE_SIZE = 1 << CACHE_BITS;
+const CACHE_SIZE = FAST_CACHE_SIZE;
 const CACHE_MASK = CACHE_SIZE - 1;
 // Entry key: Uint32 x 10: address words (IPv4: src, dst, then zeros; IPv6: src 4 words, dst 4 words),
 // ports, tag = proto | v6 << 8 | epoch << 9. Value: Int32 x 4: flow, generation, (rank + 1) << 1 | fromOrig, rule.
@@ -190,8 +192,11 @@ export class FastPath {
     return s;
   }
 
-  /** Remember the slow path's decision for the frame parse() accepted last (replaces any colliding entry). */
-  insert(flow: number, gen: number, fromOrig: boolean, rank: number, ruleIndex: number): void {
+  /**
+   * Remember the slow path's decision for the frame parse() accepted last (replaces any colliding entry).
+   * Returns the entry's index.
+   */
+  insert(flow: number, gen: number, fromOrig: boolean, rank: number, ruleIndex: number): number {
     const k = this.slot * KS;
     const keys = this.keys;
     const w = this.addr;
@@ -213,6 +218,7 @@ export class FastPath {
     v[o + 1] = gen | 0;
     v[o + 2] = ((rank + 1) << 1) | (fromOrig ? 1 : 0);
     v[o + 3] = ruleIndex;
+    return this.slot;
   }
 
   flowOf(e: number): number {

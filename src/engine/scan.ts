@@ -103,6 +103,7 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
         writeFlaggedPath: opts.writeFlagged ?? null,
         allFlows: opts.allFlows ?? false,
       },
+      fastPath: opts.fastPath !== false,
     });
     for (const e of inputErrors)
       engine.summary.addError({ file: e.input, code: "INPUT", offset: null, message: e.message });

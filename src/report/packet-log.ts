@@ -187,6 +187,16 @@ export class PacketLog {
     }
   }
 
+  /** True when JSON lines are written too (the engine's cached-line path writes text only). */
+  get hasJsonl(): boolean {
+    return this.jsonl !== null;
+  }
+
+  /** True when the text log is written. */
+  get hasText(): boolean {
+    return this.text !== null;
+  }
+
   /**
    * The text line straight into the writer's buffer as ASCII bytes, the same bytes textLine() gives
    * (test/report checks both agree): no string per line for IPv4 packets. Rule and file parts are
@@ -206,35 +216,94 @@ export class PacketLog {
     fileIndex: number,
     file: string,
   ): void {
-    let rs = this.ruleSuffix.get(ruleIndex);
-    if (rs === undefined || rs.id !== ruleId || rs.reason !== reason) {
-      rs = { id: ruleId, reason, bytes: utf8(` rule=${ruleId} reason=${JSON.stringify(reason)} frame=`) };
-      this.ruleSuffix.set(ruleIndex, rs);
-    }
-    let fs = this.fileSuffix[fileIndex];
-    if (fs === undefined || fs.name !== file) {
-      fs = { name: file, bytes: utf8(` file=${JSON.stringify(file)}\n`) };
-      this.fileSuffix[fileIndex] = fs;
-    }
-    const vb = VERDICT_BYTES[rank];
+    const rs = this.ruleBytes(ruleIndex, ruleId, reason);
+    const fs = this.fileBytes(fileIndex, file);
     const us = Math.floor(tsNsec / 1000);
-    const need = LINE_FIXED_MAX + rs.bytes.length + fs.bytes.length;
+    const need = LINE_FIXED_MAX + rs.length + fs.length;
     if (
-      vb === undefined ||
+      VERDICT_BYTES[rank] === undefined ||
       (hasTs && !(us >= 0 && us < 1e6)) ||
       !(Number.isSafeInteger(frame) && frame >= 0) ||
-      // numbers are written as digits: anything but an int32 (never from the decoder) takes the string path
-      (pkt.srcPort | 0) !== pkt.srcPort ||
-      (pkt.dstPort | 0) !== pkt.dstPort ||
-      (pkt.icmpType | 0) !== pkt.icmpType ||
-      (pkt.icmpCode | 0) !== pkt.icmpCode ||
+      !intFields(pkt) ||
       need > out.capacity
     ) {
       out.write(this.lineFor(pkt, tsSec, tsNsec, hasTs, rank, ruleId, reason, frame, file) + "\n");
       return;
     }
     const b = out.room(need);
-    let p = out.pos0;
+    let p = this.putTs(b, out.pos0, tsSec, us, hasTs);
+    p = putMiddle(b, p, pkt, rank, rs);
+    p = putUint(b, p, frame);
+    p = putBytes(b, p, fs);
+    out.advance(p);
+  }
+
+  /**
+   * The bytes of this packet's text line from its verdict up to and including "frame=" (verdict, protocol,
+   * endpoints, ICMP type/code, rule and reason), for reuse by writeWithMiddle() on later packets that would
+   * give the same bytes (the engine's fast path: same flow direction, verdict and rule). null when the
+   * line would take the string path.
+   */
+  middleFor(pkt: DecodedPacket, rank: number, ruleIndex: number): Uint8Array | null {
+    if (VERDICT_BYTES[rank] === undefined || !intFields(pkt)) return null;
+    const rs = this.ruleBytes(ruleIndex, this.ctx.rules.id(ruleIndex), this.ctx.rules.reason(ruleIndex));
+    if (LINE_FIXED_MAX + rs.length > SCRATCH.length) return null;
+    const n = putMiddle(SCRATCH, 0, pkt, rank, rs);
+    return Uint8Array.prototype.slice.call(SCRATCH, 0, n); // a copy (Buffer#slice would be a view)
+  }
+
+  /**
+   * Log one packet (rank >= 1) whose line middle is known (middleFor()): the same bytes log() writes.
+   * Text log only: returns false, writing nothing, when JSON lines are on or this line needs the normal
+   * path (then call log()).
+   */
+  writeWithMiddle(
+    middle: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    hasTs: boolean,
+    frame: number,
+    fileIndex: number,
+  ): boolean {
+    const out = this.text;
+    if (out === null || this.jsonl !== null) return false;
+    const us = Math.floor(tsNsec / 1000);
+    if ((hasTs && !(us >= 0 && us < 1e6)) || !(Number.isSafeInteger(frame) && frame >= 0)) return false;
+    const fs = this.fileBytes(fileIndex, this.ctx.files[fileIndex] ?? "");
+    const need = LINE_FIXED_MAX + middle.length + fs.length;
+    if (need > out.capacity) return false;
+    this.count++;
+    const b = out.room(need);
+    let p = this.putTs(b, out.pos0, tsSec, us, hasTs);
+    p = putBytes(b, p, middle);
+    p = putUint(b, p, frame);
+    p = putBytes(b, p, fs);
+    out.advance(p);
+    return true;
+  }
+
+  /** " rule=<id> reason=<json> frame=" of a rule index, encoded once per distinct (index, id, reason). */
+  private ruleBytes(ruleIndex: number, ruleId: string, reason: string): Uint8Array {
+    let rs = this.ruleSuffix.get(ruleIndex);
+    if (rs === undefined || rs.id !== ruleId || rs.reason !== reason) {
+      rs = { id: ruleId, reason, bytes: utf8(` rule=${ruleId} reason=${JSON.stringify(reason)} frame=`) };
+      this.ruleSuffix.set(ruleIndex, rs);
+    }
+    return rs.bytes;
+  }
+
+  /** ' file="<name>"\n' of a file index, encoded once. */
+  private fileBytes(fileIndex: number, file: string): Uint8Array {
+    let fs = this.fileSuffix[fileIndex];
+    if (fs === undefined || fs.name !== file) {
+      fs = { name: file, bytes: utf8(` file=${JSON.stringify(file)}\n`) };
+      this.fileSuffix[fileIndex] = fs;
+    }
+    return fs.bytes;
+  }
+
+  /** "<ISO time>.<us>Z " or "- " at p. */
+  private putTs(b: Uint8Array, p: number, tsSec: number, us: number, hasTs: boolean): number {
     if (hasTs) {
       if (tsSec !== this.tsBytesSec) {
         this.tsBytesSec = tsSec;
@@ -247,39 +316,7 @@ export class PacketLog {
       b[p++] = 0x5a; // Z
     } else b[p++] = 0x2d; // -
     b[p++] = 0x20;
-    p = putBytes(b, p, vb);
-    b[p++] = 0x20;
-    p = putBytes(b, p, protoBytes(pkt.ipProto));
-    b[p++] = 0x20;
-    const ports = (pkt.layers & (Layer.TCP | Layer.UDP)) !== 0 && pkt.srcPort >= 0;
-    if (pkt.ipVersion === 4) {
-      p = putIpv4(b, p, pkt.src4);
-      if (ports) {
-        b[p++] = 0x3a; // :
-        p = putUint(b, p, pkt.srcPort);
-      }
-    } else p += b.write(endpoint(srcAddrString(pkt), ports ? pkt.srcPort : -1), p, "latin1");
-    b[p++] = 0x20;
-    b[p++] = 0x2d;
-    b[p++] = 0x3e;
-    b[p++] = 0x20; // " -> "
-    if ((pkt.layers & Layer.IPV4) !== 0) {
-      p = putIpv4(b, p, pkt.dst4);
-      if (ports) {
-        b[p++] = 0x3a;
-        p = putUint(b, p, pkt.dstPort);
-      }
-    } else p += b.write(endpoint(dstAddrString(pkt), ports ? pkt.dstPort : -1), p, "latin1");
-    if (pkt.icmpType >= 0) {
-      p = putBytes(b, p, TYPE_EQ);
-      p = putInt(b, p, pkt.icmpType);
-      p = putBytes(b, p, CODE_EQ);
-      p = putInt(b, p, pkt.icmpCode);
-    }
-    p = putBytes(b, p, rs.bytes);
-    p = putUint(b, p, frame);
-    p = putBytes(b, p, fs.bytes);
-    out.advance(p);
+    return p;
   }
 
   private describe(
@@ -318,6 +355,51 @@ export class PacketLog {
 
 /** Bytes of a text line besides the rule and file parts, at most (IPv6 endpoints, ICMP, frame). */
 const LINE_FIXED_MAX = 320;
+const SCRATCH = Buffer.allocUnsafe(1 << 16);
+
+/** Numbers the byte path writes as digits: anything but an int32 (never from the decoder) takes the string path. */
+function intFields(pkt: DecodedPacket): boolean {
+  return (
+    (pkt.srcPort | 0) === pkt.srcPort &&
+    (pkt.dstPort | 0) === pkt.dstPort &&
+    (pkt.icmpType | 0) === pkt.icmpType &&
+    (pkt.icmpCode | 0) === pkt.icmpCode
+  );
+}
+
+/** Verdict, protocol, endpoints, ICMP type/code and the rule part (rs) of a text line at p; returns the end. */
+function putMiddle(b: Buffer, p: number, pkt: DecodedPacket, rank: number, rs: Uint8Array): number {
+  p = putBytes(b, p, VERDICT_BYTES[rank]!);
+  b[p++] = 0x20;
+  p = putBytes(b, p, protoBytes(pkt.ipProto));
+  b[p++] = 0x20;
+  const ports = (pkt.layers & (Layer.TCP | Layer.UDP)) !== 0 && pkt.srcPort >= 0;
+  if (pkt.ipVersion === 4) {
+    p = putIpv4(b, p, pkt.src4);
+    if (ports) {
+      b[p++] = 0x3a; // :
+      p = putUint(b, p, pkt.srcPort);
+    }
+  } else p += b.write(endpoint(srcAddrString(pkt), ports ? pkt.srcPort : -1), p, "latin1");
+  b[p++] = 0x20;
+  b[p++] = 0x2d;
+  b[p++] = 0x3e;
+  b[p++] = 0x20; // " -> "
+  if ((pkt.layers & Layer.IPV4) !== 0) {
+    p = putIpv4(b, p, pkt.dst4);
+    if (ports) {
+      b[p++] = 0x3a;
+      p = putUint(b, p, pkt.dstPort);
+    }
+  } else p += b.write(endpoint(dstAddrString(pkt), ports ? pkt.dstPort : -1), p, "latin1");
+  if (pkt.icmpType >= 0) {
+    p = putBytes(b, p, TYPE_EQ);
+    p = putInt(b, p, pkt.icmpType);
+    p = putBytes(b, p, CODE_EQ);
+    p = putInt(b, p, pkt.icmpCode);
+  }
+  return putBytes(b, p, rs);
+}
 const TYPE_EQ = latin1(" type=");
 const CODE_EQ = latin1(" code=");
 const VERDICT_BYTES: readonly Uint8Array[] = [0, 1, 2, 3].map((r) => latin1(verdictName(r)));
