@@ -1,15 +1,13 @@
 /**
- * Terminal report (cli-table3): the flagged-flow table, capped to the most severe flows, and the
+ * Terminal report (box tables drawn as cli-table3 draws them, see box-table.ts): the flagged-flow table, capped to the most severe flows, and the
  * summary block. Bounded memory: only the top `maxRows` flagged rows are kept while flows stream by.
  * Order: verdict (BLOCKED, ALERT, UNKNOWN), then IP bytes (both ways) descending, then first seen.
  * No colours, so the output is the same on a TTY, in a pipe and in golden files.
  */
-import Table from "cli-table3";
+import { renderKeyValue, renderTable } from "./box-table.js";
 import type { FlowRecord } from "../flows/table.js";
 import { flowRow, isFlagged, RANK_VERDICT, type FlowRow, type ReportContext } from "./flow-row.js";
 import type { Summary } from "./summary.js";
-
-const STYLE = { head: [] as string[], border: [] as string[] };
 
 interface Ranked {
   rank: number;
@@ -57,42 +55,36 @@ export class FlaggedFlowTable {
   /** The table text, with a line saying how many flagged flows are not shown. */
   render(): string {
     if (this.flagged === 0) return "No flagged flows.\n";
-    const t = new Table({
-      head: [
-        "first seen (UTC)",
-        "verdict",
-        "proto",
-        "originator",
-        "responder",
-        "pkts o/r",
-        "bytes o/r",
-        "state",
-        "rules",
-        "reason",
-      ],
-      style: STYLE,
-      wordWrap: false,
-    });
-    for (const r of this.rows()) {
-      t.push([
-        isoSeconds(r.ts),
-        r.verdict,
-        r.proto,
-        endpoint(r["id.orig_h"], r["id.orig_p"]),
-        endpoint(r["id.resp_h"], r["id.resp_p"]),
-        `${r.orig_pkts}/${r.resp_pkts}`,
-        `${r.orig_bytes}/${r.resp_bytes}`,
-        r.conn_state,
-        clip(r.rule_ids.join(","), 30),
-        clip(r.reasons[0] ?? "", 50),
-      ]);
-    }
+    const head = [
+      "first seen (UTC)",
+      "verdict",
+      "proto",
+      "originator",
+      "responder",
+      "pkts o/r",
+      "bytes o/r",
+      "state",
+      "rules",
+      "reason",
+    ];
+    const rows = this.rows().map((r) => [
+      isoSeconds(r.ts),
+      r.verdict,
+      r.proto,
+      endpoint(r["id.orig_h"], r["id.orig_p"]),
+      endpoint(r["id.resp_h"], r["id.resp_p"]),
+      `${r.orig_pkts}/${r.resp_pkts}`,
+      `${r.orig_bytes}/${r.resp_bytes}`,
+      r.conn_state,
+      clip(r.rule_ids.join(","), 30),
+      clip(r.reasons[0] ?? "", 50),
+    ]);
     const hidden = this.flagged - this.top.length;
     const more =
       hidden > 0
         ? `... and ${hidden} more flagged flow${hidden === 1 ? "" : "s"} (see the CSV report)\n`
         : "";
-    return `Flagged flows (${this.flagged}):\n${t.toString()}\n${more}`;
+    return `Flagged flows (${this.flagged}):\n${renderTable(head, rows)}\n${more}`;
   }
 }
 
@@ -140,7 +132,6 @@ export function humanBytes(n: number): string {
 
 /** The summary block: files, packets, flows, verdict counts, decode events, top talkers, time span. */
 export function renderSummary(s: Summary, topTalkers = 5): string {
-  const t = new Table({ style: STYLE });
   const verdicts = (a: Float64Array): string =>
     [3, 2, 1, 0].map((r) => `${RANK_VERDICT[r]} ${a[r] ?? 0}`).join(", ");
   const events = Object.entries(s.decodeEventCounts())
@@ -153,24 +144,24 @@ export function renderSummary(s: Summary, topTalkers = 5): string {
     const durNs = (s.lastSec - s.firstSec) * 1e9 + (s.lastNsec - s.firstNsec);
     span = `${isoUtc(s.firstSec, f6(s.firstNsec))}Z .. ${isoUtc(s.lastSec, f6(s.lastNsec))}Z (${(durNs / 1e9).toFixed(3)} s)`;
   }
-  t.push(
-    { Files: s.files.length === 1 ? (s.files[0] ?? "") : `${s.files.length}` },
-    { Packets: String(s.packets) },
-    { "Packet verdicts": verdicts(s.packetVerdicts) },
-    { Flows: String(s.flows) },
-    { "Flow verdicts": verdicts(s.flowVerdicts) },
-    {
-      "Decode events": events.length
-        ? events.slice(0, 8).join(", ") + (events.length > 8 ? ", ..." : "")
-        : "none",
-    },
-    { "Top talkers": talkers.length ? talkers.join("\n") : "-" },
-    { "Time span": span },
-    {
-      Errors: s.errors.length
+  const pairs: [string, string][] = [
+    ["Files", s.files.length === 1 ? (s.files[0] ?? "") : `${s.files.length}`],
+    ["Packets", String(s.packets)],
+    ["Packet verdicts", verdicts(s.packetVerdicts)],
+    ["Flows", String(s.flows)],
+    ["Flow verdicts", verdicts(s.flowVerdicts)],
+    [
+      "Decode events",
+      events.length ? events.slice(0, 8).join(", ") + (events.length > 8 ? ", ..." : "") : "none",
+    ],
+    ["Top talkers", talkers.length ? talkers.join("\n") : "-"],
+    ["Time span", span],
+    [
+      "Errors",
+      s.errors.length
         ? s.errors.map((e) => `${e.file}: ${e.code} at ${e.offset ?? "-"}: ${e.message}`).join("\n")
         : "none",
-    },
-  );
-  return `Summary:\n${t.toString()}\n`;
+    ],
+  ];
+  return `Summary:\n${renderKeyValue(pairs)}\n`;
 }
