@@ -5,6 +5,9 @@
  *                                               with these arguments; stdout is the table, as a user sees it)
  * At exit prints one JSON line on stderr: {"packets", "seconds", "maxRssMB"}; seconds count from process
  * start (node's own start-up included), like the parent's wall clock, which the benchmark reports.
+ * The process exits with the command's own status (scan: 0 nothing flagged, 1 flagged, 2 error), which the
+ * parent checks. bench/run.ts times `pfw scan` by spawning dist/src/cli/main.js itself (exactly the user's
+ * command line); this wrapper serves only for peak RSS and in-process time.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
