@@ -7,14 +7,28 @@
  *   byte order: ts_sec, ts_nsec, caplen, len; then caplen bytes); one JS call per batch, not per packet.
  *   The ArrayBuffer is held by a napi_ref for the capture's life (cap 0.2.1 did not and crashed).
  * - Nanosecond kernel timestamps, pcap_stats drop counters.
+ * - Netfilter log groups ("nflog", "nflog:N[,M...]", libpcap's pcap-netfilter-linux.c): a netlink socket,
+ *   not a ring. libpcap 1.10 reads it with a plain recv() and turns EAGAIN of a non-blocking socket into
+ *   PCAP_ERROR ("Can't receive packet: Resource temporarily unavailable"): here that means "nothing more to
+ *   read". The module offers only microsecond time stamps (gettimeofday() at read time); they are scaled to
+ *   the nanosecond field. After activation the group's kernel queue threshold is set to 1 (NFULNL_CFG_QTHRESH)
+ *   so each packet is sent at once in its own netlink message (the kernel default batches up to 100 packets
+ *   or 1 s); then the socket's drop counter (SO_MEMINFO, SK_MEMINFO_DROPS: messages the kernel could not
+ *   queue) counts lost packets exactly. libpcap's own ps_drop there counts ENOBUFS errors (overflow
+ *   episodes, >= 1 packet each), so it is only a lower bound and is reported as such (stats()[3]).
+ *   The socket gets the requested buffer size with SO_RCVBUFFORCE (libpcap's SO_RCVBUF is capped by
+ *   net.core.rmem_max).
  * - Optional network namespace: the handle is created and activated in a short-lived thread that entered
  *   the namespace with setns(); the packet socket stays bound there, the rest of the process is untouched.
  * - Polled with libuv on the main loop (uv_poll + a safety timer at the block timeout).
  *
  * JS API (see src/capture/live-native.ts):
  *   open(iface, filter, snaplen, bufferSize, timeoutMs, netns, batch: ArrayBuffer, cb(count, bytes)) -> handle
- *   handle: linktype(), dispatch() -> packets, stats() -> [recv, drop, ifdrop], error() -> string|undefined,
- *           close(). A read error (interface removed / down) stops polling and calls cb(-1, 0).
+ *   devices() -> string[] (pcap_findalldevs names), libVersion() -> string
+ *   handle: linktype(), dispatch() -> packets, stats() -> [recv, drop, ifdrop, dropMin], error() ->
+ *           string|undefined, close(). drop is -1 when the device cannot count lost packets exactly; dropMin
+ *           is then a lower bound (else equal to drop). A read error (interface removed / down) stops
+ *           polling and calls cb(-1, 0).
  * Errors are thrown as Error(message) with libpcap's text.
  */
 #define _GNU_SOURCE
@@ -29,6 +43,16 @@
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
+#include <arpa/inet.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
+
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
+#endif
 
 #define REC_HDR 16
 
@@ -52,6 +76,9 @@ typedef struct capture {
   size_t batch_len;
   uint32_t batch_count;
   int linktype;
+  int nano;   /* 1: libpcap gives nanoseconds in ts.tv_usec; 0: microseconds (scaled here) */
+  int nflog;  /* 1: a netfilter log device (netlink socket) */
+  int nflog_one_per_msg; /* nflog: queue threshold 1 was set on every group, so 1 netlink message = 1 packet */
   int failed;
   char errmsg[PCAP_ERRBUF_SIZE + 64];
 } capture_t;
@@ -78,8 +105,69 @@ typedef struct open_args {
   int buffer_size;
   int timeout_ms;
   pcap_t *p;
+  int nano;
+  int nflog;
+  int nflog_qthresh_ok;
   char err[PCAP_ERRBUF_SIZE + 256];
 } open_args_t;
+
+/* "nflog", "nflog:N" or "nflog:N,M,..." as libpcap's netfilter_create() accepts it. */
+static int is_nflog_device(const char *dev) {
+  return strncmp(dev, "nflog", 5) == 0 && (dev[5] == 0 || dev[5] == ':');
+}
+
+/*
+ * Set the kernel queue threshold of one NFLOG group bound to our socket to 1 packet (NFULNL_CFG_QTHRESH,
+ * net/netfilter/nfnetlink_log.c): each logged packet is then flushed at once in its own netlink message
+ * instead of being held up to 1 s. No ACK is requested: the reply would sit in the socket among the packets
+ * libpcap reads (libpcap skips netlink messages that are not packets, so an error reply is harmless).
+ * Returns 0 when the request was sent; drain() checks that it took effect (one packet per read).
+ */
+static int nflog_set_qthresh1(int fd, uint16_t group) {
+  struct {
+    struct nlmsghdr nlh;
+    struct nfgenmsg nfg;
+    struct nfattr attr;
+    uint32_t value;
+  } __attribute__((packed)) msg;
+  memset(&msg, 0, sizeof msg);
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  msg.nlh.nlmsg_seq = 1;
+  msg.nfg.nfgen_family = AF_UNSPEC;
+  msg.nfg.version = NFNETLINK_V0;
+  msg.nfg.res_id = htons(group);
+  msg.attr.nfa_len = sizeof msg.attr + sizeof msg.value;
+  msg.attr.nfa_type = NFULA_CFG_QTHRESH;
+  msg.value = htonl(1);
+  struct sockaddr_nl to;
+  memset(&to, 0, sizeof to);
+  to.nl_family = AF_NETLINK;
+  ssize_t n = sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&to, sizeof to);
+  return n == (ssize_t)sizeof msg ? 0 : -1;
+}
+
+/* Groups named by an nflog device (libpcap's parsing: "nflog" = group 0, "nflog:1,2"). -1 on bad syntax. */
+static int nflog_groups(const char *dev, uint16_t *groups, int max) {
+  int n = 0;
+  const char *p = dev + 5;
+  if (*p == 0) {
+    groups[0] = 0;
+    return 1;
+  }
+  p++; /* ':' */
+  while (*p && n < max) {
+    char *end;
+    long g = strtol(p, &end, 0);
+    if (end == p || g < 0 || g > 65535) return -1;
+    groups[n++] = (uint16_t)g;
+    p = end;
+    if (*p != ',') break;
+    p++;
+  }
+  return *p ? -1 : (n ? n : (groups[0] = 0, 1));
+}
 
 static void *open_thread(void *arg) {
   open_args_t *a = (open_args_t *)arg;
@@ -110,6 +198,7 @@ static void *open_thread(void *arg) {
   pcap_set_buffer_size(p, a->buffer_size);
   pcap_set_timeout(p, a->timeout_ms);
   pcap_set_immediate_mode(p, 0);
+  /* Refused (PCAP_ERROR_TSTAMP_PRECISION_NOTSUP) by devices with microseconds only, e.g. nflog. */
   pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
   int st = pcap_activate(p);
   if (st < 0) {
@@ -121,6 +210,20 @@ static void *open_thread(void *arg) {
       snprintf(a->err, sizeof a->err, "%s (%s)", status, detail);
     pcap_close(p);
     return NULL;
+  }
+  a->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+  a->nflog = is_nflog_device(a->iface) && pcap_datalink(p) == DLT_NFLOG;
+  if (a->nflog) {
+    uint16_t groups[32];
+    int n = nflog_groups(a->iface, groups, 32);
+    int fd = pcap_fileno(p);
+    int ok = n > 0 && fd >= 0;
+    for (int i = 0; ok && i < n; i++) ok = nflog_set_qthresh1(fd, groups[i]) == 0;
+    a->nflog_qthresh_ok = ok;
+    /* libpcap sets SO_RCVBUF, which the kernel caps at net.core.rmem_max (~208 KiB by default: a few hundred
+     * messages). Capturing on nflog needs CAP_NET_ADMIN, which also allows SO_RCVBUFFORCE: give the socket
+     * the buffer asked for, as the ring of a network interface gets it. Best effort. */
+    if (fd >= 0 && a->buffer_size > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &a->buffer_size, sizeof a->buffer_size);
   }
   a->p = p;
   return NULL;
@@ -157,7 +260,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
   if (c->closed || c->closing) return;
   uint32_t *hdr = (uint32_t *)(c->batch + c->batch_len);
   hdr[0] = (uint32_t)h->ts.tv_sec;
-  hdr[1] = (uint32_t)h->ts.tv_usec; /* nanoseconds: PCAP_TSTAMP_PRECISION_NANO */
+  /* nanoseconds with PCAP_TSTAMP_PRECISION_NANO; microseconds (nflog) are scaled */
+  hdr[1] = c->nano ? (uint32_t)h->ts.tv_usec : (uint32_t)h->ts.tv_usec * 1000u;
   hdr[2] = (uint32_t)caplen;
   hdr[3] = (uint32_t)h->len;
   memcpy(c->batch + c->batch_len + REC_HDR, bytes, caplen);
@@ -194,14 +298,21 @@ static int drain(capture_t *c) {
   if (c->closed || c->failed || !c->p) return 0;
   int total = 0;
   c->in_dispatch = 1;
-  for (int rounds = 0; rounds < 64 && !c->closing; rounds++) {
+  /* A ring read returns a block of packets; a netlink (nflog) read returns one message = one packet. */
+  int max_rounds = c->nflog ? 1024 : 64;
+  for (int rounds = 0; rounds < max_rounds && !c->closing; rounds++) {
+    errno = 0;
     int n = pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
+    if (n == PCAP_ERROR && c->nflog && (errno == EAGAIN || errno == EWOULDBLOCK)) break; /* no packet yet */
     if (n == PCAP_ERROR) {
       snprintf(c->errmsg, sizeof c->errmsg, "%s", pcap_geterr(c->p));
       c->failed = 1;
       break;
     }
     if (n <= 0) break;
+    /* One read = one netlink message: more than one packet means the kernel batched (the threshold request
+     * did not take effect), so the message drop counter is no longer a packet count. */
+    if (c->nflog && n > 1) c->nflog_one_per_msg = 0;
     total += n;
   }
   if (!c->closing) flush_batch(c);
@@ -212,9 +323,12 @@ static int drain(capture_t *c) {
 }
 
 static void on_poll(uv_poll_t *h, int status, int events) {
-  (void)status;
   (void)events;
-  drain((capture_t *)h->data);
+  capture_t *c = (capture_t *)h->data;
+  drain(c);
+  /* libuv stops a poll handle on POLLERR (e.g. a pending ENOBUFS on an nflog netlink socket, consumed by
+   * the read above): start it again, else only the safety timer would read. */
+  if (status < 0 && !c->closed && !c->closing && !c->failed) uv_poll_start(h, UV_READABLE, on_poll);
 }
 
 static void on_timer(uv_timer_t *t) { drain((capture_t *)t->data); }
@@ -286,14 +400,34 @@ static napi_value m_stats(napi_env env, napi_callback_info info) {
     napi_get_undefined(env, &u);
     return u;
   }
+  double drop = (double)ps.ps_drop, drop_min = (double)ps.ps_drop;
+  if (c->nflog) {
+    /* ps_drop counts ENOBUFS errors (overflow episodes), not packets. With one packet per netlink message
+     * the socket's drop counter is exact; without it (or without SO_MEMINFO) only a lower bound is known. */
+    uint32_t mem[SK_MEMINFO_VARS];
+    socklen_t len = sizeof mem;
+    memset(mem, 0, sizeof mem);
+    int fd = pcap_fileno(c->p);
+    if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+        len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
+      double msgs = (double)mem[SK_MEMINFO_DROPS];
+      drop_min = msgs > drop_min ? msgs : drop_min;
+      drop = c->nflog_one_per_msg ? msgs : (drop_min == 0 ? 0 : -1);
+    } else {
+      /* Every lost message raises one ENOBUFS before the next read: none counted = none lost. */
+      drop = drop_min == 0 ? 0 : -1;
+    }
+  }
   napi_value arr, v;
-  napi_create_array_with_length(env, 3, &arr);
+  napi_create_array_with_length(env, 4, &arr);
   napi_create_double(env, (double)ps.ps_recv, &v);
   napi_set_element(env, arr, 0, v);
-  napi_create_double(env, (double)ps.ps_drop, &v);
+  napi_create_double(env, drop, &v);
   napi_set_element(env, arr, 1, v);
   napi_create_double(env, (double)ps.ps_ifdrop, &v);
   napi_set_element(env, arr, 2, v);
+  napi_create_double(env, drop_min, &v);
+  napi_set_element(env, arr, 3, v);
   return arr;
 }
 
@@ -421,6 +555,9 @@ static napi_value m_open(napi_env env, napi_callback_info info) {
   c->batch = (uint8_t *)batch;
   c->batch_cap = batch_cap;
   c->linktype = pcap_datalink(p);
+  c->nano = a.nano;
+  c->nflog = a.nflog;
+  c->nflog_one_per_msg = a.nflog_qthresh_ok;
 
   napi_value self;
   NAPI_CALL(env, napi_create_object(env, &self));
@@ -459,11 +596,30 @@ static napi_value m_version(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* devices() -> names pcap_findalldevs() lists (network interfaces and pseudo devices such as "nflog"). */
+static napi_value m_devices(napi_env env, napi_callback_info info) {
+  (void)info;
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_if_t *all = NULL;
+  napi_value arr, v;
+  NAPI_CALL(env, napi_create_array(env, &arr));
+  if (pcap_findalldevs(&all, errbuf) != 0) return arr;
+  uint32_t i = 0;
+  for (pcap_if_t *d = all; d; d = d->next) {
+    if (!d->name) continue;
+    napi_create_string_utf8(env, d->name, NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, arr, i++, v);
+  }
+  pcap_freealldevs(all);
+  return arr;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, m_open, NULL, NULL, NULL, napi_default, NULL},
       {"libVersion", NULL, m_version, NULL, NULL, NULL, napi_default, NULL},
+      {"devices", NULL, m_devices, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }

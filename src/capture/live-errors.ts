@@ -57,6 +57,15 @@ export function classifyPcapError(text: string, iface: string, filter: string | 
       t,
     );
   }
+  // libpcap's nflog module binding a log group another socket (ulogd, tcpdump, another pfw) already
+  // listens on: the kernel answers EPERM (net/netfilter/nfnetlink_log.c), which is not a missing privilege.
+  if (/Can't listen on group/i.test(t) && /not permitted|EPERM|busy/i.test(t)) {
+    return new LiveCaptureError(
+      "CAPTURE_FAILED",
+      `The netfilter log group of "${iface}" is already read by another program (ulogd, tcpdump, another pfw); a group has one reader at a time.`,
+      t,
+    );
+  }
   // Before the namespace test: entering an existing namespace without root fails with EPERM and a
   // text that names the namespace ("setns to network namespace "X" failed: Operation not permitted").
   const netns = /namespace "([^"\n]*)"/i.exec(t)?.[1];
@@ -75,6 +84,14 @@ export function classifyPcapError(text: string, iface: string, filter: string | 
       netns !== undefined
         ? `The network namespace "${netns}" does not exist.`
         : `The network namespace for interface "${iface}" does not exist.`,
+      t,
+    );
+  }
+  if (/link-layer type filtering not implemented/i.test(t)) {
+    // libpcap compiles no filter at all for some link types, e.g. NFLOG (`nflog:N`).
+    return new LiveCaptureError(
+      "BAD_FILTER",
+      `A capture filter cannot be used on "${iface}" (libpcap: ${firstLine.replace(/\.$/, "")}); the rules still see every packet.`,
       t,
     );
   }

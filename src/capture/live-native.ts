@@ -8,17 +8,23 @@
  *   4-byte aligned) into ONE ArrayBuffer we own and hold (the addon holds a reference too), then makes ONE
  *   JS call per batch; this file walks the batch with a reused record (no allocation per packet).
  * - Works inside a named network namespace (the addon opens the socket from a thread that entered it).
+ * - Netfilter log groups (`nflog:N`): a netlink socket instead of a ring (see the addon's header and
+ *   live-nflog.ts): EAGAIN means "no packet yet", microsecond time stamps (the kernel's NFULA_TIMESTAMP when
+ *   the record has one), one packet per netlink message so the socket's drop counter is exact; when it
+ *   cannot be, kernelDrops is -1 (unknown) and kernelDropsMin the lower bound.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
+import { LINKTYPE_NFLOG, nflogKernelTime } from "./live-nflog.js";
 import type { LiveBackend, LiveCapture, LiveStats } from "./live.js";
 import { newCaptureRecord, type RecordSink } from "./types.js";
 
 interface NativeHandle {
   dispatch(): number;
-  stats(): [number, number, number] | undefined;
+  /** [received, dropped (-1 = unknown), interface drops, at least this many dropped]. */
+  stats(): [number, number, number, number?] | undefined;
   linktype(): number;
   error(): string | undefined;
   close(): void;
@@ -35,6 +41,8 @@ interface NativeModule {
     cb: (count: number, bytes: number) => void,
   ): NativeHandle;
   libVersion(): string;
+  /** Names of the devices pcap_findalldevs() lists (addons built before it lack it). */
+  devices?(): string[];
 }
 
 const REC_HDR = 16;
@@ -113,8 +121,10 @@ export class NativeCapture implements LiveCapture {
 
   stats(): LiveStats {
     const s = this.handle?.stats();
-    if (s) this.last = { captured: this.captured, kernelDrops: s[1], ifDrops: s[2] };
-    else this.last = { ...this.last, captured: this.captured };
+    if (s) {
+      this.last = { captured: this.captured, kernelDrops: s[1], ifDrops: s[2] };
+      if (s[1] < 0 && s[3] !== undefined) this.last.kernelDropsMin = s[3];
+    } else this.last = { ...this.last, captured: this.captured };
     return this.last;
   }
 
@@ -127,6 +137,7 @@ export class NativeCapture implements LiveCapture {
     const bytes = new Uint8Array(batch);
     const words = new Uint32Array(batch); // host byte order, 4-byte aligned headers
     const rec = newCaptureRecord(bytes, -1);
+    let nflog = false;
     // Hot path: one call per batch; walks the records with the reused rec.
     const onBatch = (count: number, _len: number): void => {
       if (count < 0) {
@@ -143,6 +154,7 @@ export class NativeCapture implements LiveCapture {
         rec.origLen = words[w + 3]!;
         rec.off = off + REC_HDR;
         rec.frame = ++this.captured;
+        if (nflog) nflogKernelTime(rec);
         sink(rec);
         off += (REC_HDR + caplen + 3) & ~3;
       }
@@ -166,6 +178,7 @@ export class NativeCapture implements LiveCapture {
     this.handle = h;
     this.linktype = h.linktype();
     rec.linktype = this.linktype;
+    nflog = this.linktype === LINKTYPE_NFLOG;
   }
 
   stop(): Promise<void> {
@@ -184,5 +197,8 @@ export class NativeCapture implements LiveCapture {
     this.handle = null;
     h.close();
     this.batch = null;
+    // The addon closes the pcap handle in libuv's close phase, which runs before the next timers phase:
+    // after this, the device is released (an nflog group can be bound again by the next capture).
+    await new Promise((r) => setTimeout(r, 1));
   }
 }

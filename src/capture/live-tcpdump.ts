@@ -9,11 +9,20 @@
  *   slowly the pipe fills, tcpdump blocks, the kernel ring overflows and ps_drop counts it.
  * - start() resolves at tcpdump's "listening on" line (pcap_activate + setfilter done); failures before it
  *   are classified from tcpdump's stderr into LiveCaptureError.
+ * - Devices with microsecond time stamps only (libpcap's netfilter module: `nflog:N`) refuse
+ *   --time-stamp-precision=nano ("Can't set nanosecond time stamp precision"): tcpdump is run without it for
+ *   nflog, and for any other device that refuses it start() retries once without it. The pcap stream's
+ *   magic number says which precision it has; the parser converts to nanoseconds either way.
+ * - nflog: tcpdump's "dropped by kernel" is libpcap's count of ENOBUFS errors (overflow episodes of the
+ *   netlink socket, each losing one or more netlink messages of one or more packets), not a packet count:
+ *   0 means nothing was lost; a positive n means at least n packets were, so kernelDrops is then -1 (unknown)
+ *   with kernelDropsMin = n. Records get the kernel's NFULA_TIMESTAMP when they carry one (live-nflog.ts).
  */
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
 import type { LiveBackend, LiveCapture, LiveStats } from "./live.js";
+import { isNflogDevice, nflogTimeSink } from "./live-nflog.js";
 import { CaptureFormatError } from "./errors.js";
 import { CaptureParser } from "./parser.js";
 import type { RecordSink } from "./types.js";
@@ -34,6 +43,11 @@ export interface TcpdumpCaptureOptions {
   immediate?: boolean;
   /** Pass -U (flush the pcap stream after each packet). Default true. */
   packetBuffered?: boolean;
+  /**
+   * Ask tcpdump for nanosecond time stamps (default: yes, except on nflog devices, which have microseconds
+   * only). A device that refuses them is retried once without.
+   */
+  nanoTimestamps?: boolean;
   /** tcpdump executable (default "tcpdump"). */
   tcpdumpPath?: string;
 }
@@ -64,11 +78,16 @@ const DLT_NAMES: Record<string, number> = {
 const BLOCK_RETIRE_WAIT_MS = 1200;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** tcpdump's complaint when the device has no nanosecond time stamps. */
+const NANO_REFUSED_RE = /Can't set nanosecond time stamp precision|doesn't support that time stamp precision/;
 const STAT_RE = /^(\d+) packets? (captured|received by filter|dropped by kernel|dropped by interface)/;
 const LISTEN_RE = /listening on \S+, link-type (\S+)/;
 
-/** Build tcpdump's argv (exported for tests / the bench). */
-export function tcpdumpArgs(o: TcpdumpCaptureOptions): string[] {
+/**
+ * Build tcpdump's argv (exported for tests / the bench). nano: ask for nanosecond time stamps (default: yes,
+ * except on nflog devices, which have microseconds only).
+ */
+export function tcpdumpArgs(o: TcpdumpCaptureOptions, nano = !isNflogDevice(o.iface)): string[] {
   const args = [
     "-i",
     o.iface,
@@ -79,8 +98,8 @@ export function tcpdumpArgs(o: TcpdumpCaptureOptions): string[] {
     String(o.snaplen),
     "-B",
     String(Math.max(1, Math.ceil(o.bufferSize / 1024))),
-    "--time-stamp-precision=nano",
   ];
+  if (nano) args.push("--time-stamp-precision=nano");
   if (o.packetBuffered !== false) args.push("-U");
   if (o.immediate === true) args.push("--immediate-mode");
   if (o.filter !== undefined && o.filter.trim() !== "") args.push("--", o.filter);
@@ -95,6 +114,8 @@ export class TcpdumpCapture implements LiveCapture {
   private child: ChildProcessByStdio<null, Readable, Readable> | null = null;
   private parser: CaptureParser | null = null;
   private kernelDrops = 0;
+  /** nflog: tcpdump's "dropped by kernel" counts overflow episodes, so it is only a lower bound. */
+  private readonly dropsAreEpisodes: boolean;
   private ifDrops = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed: Promise<void> | null = null;
@@ -107,23 +128,48 @@ export class TcpdumpCapture implements LiveCapture {
 
   constructor(opts: TcpdumpCaptureOptions) {
     this.opts = opts;
+    this.dropsAreEpisodes = isNflogDevice(opts.iface);
   }
 
   stats(): LiveStats {
-    return { captured: this.parser?.packets ?? 0, kernelDrops: this.kernelDrops, ifDrops: this.ifDrops };
+    const captured = this.parser?.packets ?? 0;
+    if (this.dropsAreEpisodes && this.kernelDrops > 0)
+      return { captured, kernelDrops: -1, kernelDropsMin: this.kernelDrops, ifDrops: this.ifDrops };
+    return { captured, kernelDrops: this.kernelDrops, ifDrops: this.ifDrops };
   }
 
   /** Start tcpdump; resolves once it is listening. onError gets failures after that (tcpdump died, bad stream). */
-  start(sink: RecordSink, onError?: (e: LiveCaptureError) => void): Promise<void> {
-    if (this.child)
-      return Promise.reject(new LiveCaptureError("UNSUPPORTED", "This live capture was already started."));
+  async start(sink: RecordSink, onError?: (e: LiveCaptureError) => void): Promise<void> {
+    if (this.child) throw new LiveCaptureError("UNSUPPORTED", "This live capture was already started.");
+    const out = isNflogDevice(this.opts.iface) ? nflogTimeSink(sink) : sink;
+    const nano = this.opts.nanoTimestamps ?? !isNflogDevice(this.opts.iface);
+    try {
+      await this.startOnce(out, onError, nano);
+    } catch (e) {
+      // A device without nanosecond time stamps: tcpdump exited before listening; once more without.
+      if (!nano || !(e instanceof LiveCaptureError) || !NANO_REFUSED_RE.test(e.detail)) throw e;
+      this.child = null;
+      this.parser = null;
+      this.closed = null;
+      this.listening = false;
+      this.stderrTail = "";
+      this.stderrAll = "";
+      await this.startOnce(out, onError, false);
+    }
+  }
+
+  private startOnce(
+    sink: RecordSink,
+    onError: ((e: LiveCaptureError) => void) | undefined,
+    nano: boolean,
+  ): Promise<void> {
     this.onError = onError;
     const o = this.opts;
     const tcpdump = o.tcpdumpPath ?? "tcpdump";
     const argv =
       o.netns !== undefined
-        ? ["ip", ["netns", "exec", o.netns, tcpdump, ...tcpdumpArgs(o)]]
-        : [tcpdump, tcpdumpArgs(o)];
+        ? ["ip", ["netns", "exec", o.netns, tcpdump, ...tcpdumpArgs(o, nano)]]
+        : [tcpdump, tcpdumpArgs(o, nano)];
     const parser = new CaptureParser(sink, { fileName: `tcpdump -i ${o.iface}` });
     this.parser = parser;
     const child = spawn(argv[0] as string, argv[1] as string[], {

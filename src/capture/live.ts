@@ -14,6 +14,9 @@
  *    original length, no drop counter (stats() -1 = unknown): lost 0.5-2.5 % SILENTLY at 60k/s. Not default.
  * Under overload (1 MiB buffer, busy consumer) native and tcpdump lose ~35 % and their drop counters account
  * for every lost packet (sent = captured + kernelDrops).
+ * Netfilter log groups (`nflog:N`, link type 239): native and tcpdump backends, see live-nflog.ts (time
+ * stamps), the addon's header (EAGAIN, queue threshold, exact drops) and live-tcpdump.ts (microseconds,
+ * drops as a lower bound).
  *
  * Guarantees: every open/run failure is a LiveCaptureError with a stable code and a one-sentence message;
  * records handed to the sink are reused (copy what you keep); start() resolves only once the kernel capture
@@ -23,7 +26,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { LiveCaptureError } from "./live-errors.js";
-import { nativeAddonPath } from "./live-native.js";
+import { loadNative, nativeAddonPath } from "./live-native.js";
+import { isNflogDevice } from "./live-nflog.js";
 import type { RecordSink } from "./types.js";
 
 export { LiveCaptureError, type LiveCaptureErrorCode } from "./live-errors.js";
@@ -32,8 +36,13 @@ export { LiveCaptureError, type LiveCaptureErrorCode } from "./live-errors.js";
 export interface LiveStats {
   /** Records delivered to the sink. */
   captured: number;
-  /** Packets the kernel dropped because the capture buffer was full (pcap_stats ps_drop). */
+  /**
+   * Packets the kernel dropped because the capture buffer was full (pcap_stats ps_drop); -1 when the
+   * backend / device cannot count them exactly (cap; nflog through tcpdump after an overflow).
+   */
   kernelDrops: number;
+  /** When kernelDrops is -1: at least this many packets were dropped (absent when nothing is known). */
+  kernelDropsMin?: number;
   /** Packets the interface / driver dropped (pcap_stats ps_ifdrop). */
   ifDrops: number;
 }
@@ -98,10 +107,12 @@ export const DEFAULT_BUFFER_SIZE = 32 * 1024 * 1024;
 const IFNAME_RE = /^[A-Za-z0-9_.:@-]{1,15}$/;
 const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 /**
- * libpcap devices that are not network interfaces. Only "any" for now: nflog:N fails in both backends
- * (native: EAGAIN from libpcap's nflog module in non-blocking mode; tcpdump: no nanosecond time stamps).
+ * libpcap devices that are not network interfaces: "any", and netfilter log groups "nflog[:N[,M...]]"
+ * (native and tcpdump backends; see live-nflog.ts).
  */
-const PSEUDO_IFACE_RE = /^any$/;
+function isPseudoDevice(iface: string): boolean {
+  return iface === "any" || isNflogDevice(iface);
+}
 
 /**
  * Open a live capture (not started yet). Validates what can be validated without capturing:
@@ -110,7 +121,7 @@ const PSEUDO_IFACE_RE = /^any$/;
  */
 export async function openLive(opts: LiveOptions): Promise<LiveCapture> {
   const backend = opts.backend ?? defaultBackend();
-  if (!IFNAME_RE.test(opts.iface)) {
+  if (!IFNAME_RE.test(opts.iface) && !isPseudoDevice(opts.iface)) {
     throw new LiveCaptureError(
       "NO_SUCH_INTERFACE",
       `Interface "${opts.iface}" does not exist; run "pfw interfaces" to list the interfaces you can capture on.`,
@@ -120,7 +131,7 @@ export async function openLive(opts: LiveOptions): Promise<LiveCapture> {
     if (!NETNS_RE.test(opts.netns) || !existsSync(`/run/netns/${opts.netns}`)) {
       throw new LiveCaptureError("NO_SUCH_NETNS", `The network namespace "${opts.netns}" does not exist.`);
     }
-  } else if (!PSEUDO_IFACE_RE.test(opts.iface) && !existsSync(`/sys/class/net/${opts.iface}`)) {
+  } else if (!isPseudoDevice(opts.iface) && !existsSync(`/sys/class/net/${opts.iface}`)) {
     throw new LiveCaptureError(
       "NO_SUCH_INTERFACE",
       `Interface "${opts.iface}" does not exist; run "pfw interfaces" to list the interfaces you can capture on.`,
@@ -134,6 +145,12 @@ export async function openLive(opts: LiveOptions): Promise<LiveCapture> {
       return new TcpdumpCapture({ ...opts, snaplen, bufferSize });
     }
     case "cap": {
+      if (isNflogDevice(opts.iface)) {
+        throw new LiveCaptureError(
+          "UNSUPPORTED",
+          "The cap backend cannot capture on netfilter log groups; use --backend native or --backend tcpdump.",
+        );
+      }
       if (opts.netns !== undefined) {
         throw new LiveCaptureError(
           "UNSUPPORTED",
@@ -162,7 +179,11 @@ export interface InterfaceInfo {
   addresses: string[];
 }
 
-/** Interfaces of the current network namespace: os.networkInterfaces() plus address-less ones from /sys. */
+/**
+ * Interfaces of the current network namespace: os.networkInterfaces() plus address-less ones from /sys,
+ * plus libpcap's "nflog" pseudo device (netfilter log group 0; "nflog:N" for group N) when libpcap lists it
+ * (asked through the native addon when it is built).
+ */
 export function listInterfaces(): InterfaceInfo[] {
   const out = new Map<string, InterfaceInfo>();
   let sysNames: string[] = [];
@@ -180,6 +201,14 @@ export function listInterfaces(): InterfaceInfo[] {
       if (!info.addresses.includes(cidr)) info.addresses.push(cidr);
     }
     out.set(name, info);
+  }
+  if (nativeAddonPath() !== null) {
+    try {
+      for (const name of loadNative().devices?.() ?? [])
+        if (name === "nflog" && !out.has(name)) out.set(name, { name, addresses: [] });
+    } catch {
+      // addon not loadable: network interfaces only
+    }
   }
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
