@@ -175,6 +175,11 @@ export class CaptureParser {
   /** Feed the next chunk of the stream. Records are delivered synchronously; throws CaptureFormatError. */
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
+    // Records are views into chunks or into the carry buffer (a plain Uint8Array). A Node Buffer is a
+    // Uint8Array subclass with another hidden class: taking both would make every reader of rec.buf
+    // polymorphic (V8 deoptimises the decoder and the engine's fast path on the switch). One class only.
+    if (Object.getPrototypeOf(chunk) !== Uint8Array.prototype)
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     try {
       this.feed(chunk);
     } catch (e) {
