@@ -60,3 +60,26 @@ export function reportStamp(d = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, "0");
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
+
+/**
+ * Create the folder an output file goes into (and its missing parents), one level at a time.
+ * (Node's mkdirSync({ recursive: true }) loops forever where mkdir answers ENOENT under an existing parent,
+ * as in /proc.) Throws a UsageError naming the file and the folder.
+ */
+export function ensureParentDir(file: string): void {
+  const missing: string[] = [];
+  for (let d = path.dirname(path.resolve(file)); !fs.existsSync(d);) {
+    missing.push(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (code !== "EEXIST") throw new UsageError(`${file}: cannot create the folder ${d}: ${code}`);
+    }
+  }
+}

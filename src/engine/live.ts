@@ -34,7 +34,14 @@ import { parseCidrDetailed } from "../rules/addr.js";
 import { formatProblem, loadRuleFile } from "../rules/load.js";
 import type { Cidr, Ruleset } from "../rules/types.js";
 import { combineFilters, deriveBpf } from "./bpf.js";
-import { loadRulesOrExplain, parseHomeNet, reportStamp, resolveDefaultRules, UsageError } from "./common.js";
+import {
+  ensureParentDir,
+  loadRulesOrExplain,
+  parseHomeNet,
+  reportStamp,
+  resolveDefaultRules,
+  UsageError,
+} from "./common.js";
 import { Engine } from "./engine.js";
 import { EXIT_ERROR, EXIT_FLAGGED, EXIT_OK } from "./scan.js";
 
@@ -269,8 +276,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     const base = path.join("reports", `live-${iface}-${stamp}`);
     const csvPath = opts.out ?? `${base}.csv`;
     const logPath = opts.log ?? `${base}.log`;
-    for (const p of [csvPath, logPath, opts.json, opts.jsonl, opts.write])
-      if (p) fs.mkdirSync(path.dirname(path.resolve(p)), { recursive: true });
+    for (const p of [csvPath, logPath, opts.json, opts.jsonl, opts.write]) if (p) ensureParentDir(p);
 
     // Console: flagged packets (and ALLOWED with -v), at most 50 lines a second; the log has them all.
     const fileName = `live:${iface}`;

@@ -9,7 +9,14 @@ import { readCaptureFile } from "../capture/reader.js";
 import type { CaptureRecord } from "../capture/types.js";
 import type { ScanCliOptions } from "../cli/scan.js";
 import { Engine } from "./engine.js";
-import { loadRulesOrExplain, parseHomeNet, reportStamp, resolveDefaultRules, UsageError } from "./common.js";
+import {
+  ensureParentDir,
+  loadRulesOrExplain,
+  parseHomeNet,
+  reportStamp,
+  resolveDefaultRules,
+  UsageError,
+} from "./common.js";
 import { Progress } from "./progress.js";
 
 /** Exit codes of scan (and live). */
@@ -88,7 +95,7 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
     const jsonPath = opts.json ?? (opts.format === "json" ? `${reportBase}.json` : null);
     const logPath = opts.log ?? csvPath.replace(/\.csv$/, "") + ".log";
     for (const p of [csvPath, jsonPath, logPath, opts.jsonl, opts.writeFlagged]) {
-      if (p) fs.mkdirSync(path.dirname(path.resolve(p)), { recursive: true });
+      if (p) ensureParentDir(p);
     }
 
     const engine = new Engine({

@@ -137,6 +137,24 @@ describe("pfw scan exit codes", () => {
     expect(r.stderr).toContain("ENOENT");
   });
 
+  it("2 when an output folder cannot be made (e.g. under /proc), naming it; no hang", async () => {
+    const r = await pfw(["scan", "fixtures/example.pcap", "--rules", LEGACY, "--out", "/proc/nope/y.csv"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pfw: /proc/nope/y.csv: cannot create the folder /proc/nope: ENOENT");
+    const deep = t("new/sub/dir/deep.csv");
+    const ok = await pfw([
+      "scan",
+      "fixtures/example.pcap",
+      "--rules",
+      LEGACY,
+      "--out",
+      deep,
+      "--no-progress",
+    ]);
+    expect(ok.code).toBe(1);
+    expect(fs.existsSync(deep)).toBe(true);
+  });
+
   it("2 on a rule file with problems, listing every problem with its JSON path; no report written", async () => {
     const bad = t("bad-rules.json");
     fs.writeFileSync(
