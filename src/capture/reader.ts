@@ -2,8 +2,12 @@
  * Capture-file readers: pcap / pcapng, optionally gzip-compressed (detected by the 1f 8b magic, never by name).
  *
  * Guarantees:
- * - Streaming: plain files are read into ONE reused 1 MiB buffer that is pushed to a CaptureParser; gzip files
- *   stream through zlib (bounded chunks, backpressure). Memory does not grow with the file size.
+ * - Streaming: plain files are read in 1 MiB chunks into TWO reused buffers that are pushed to a CaptureParser
+ *   in turn; for regular files the read of the next chunk is issued before the current one is parsed, so the
+ *   thread-pool read overlaps parsing (safe: records are views valid only during the sink call, and the
+ *   parser copies whatever it carries across chunks). Pipes and character devices are read sequentially
+ *   (position null), one read at a time, no prefetch. gzip files stream through zlib (bounded chunks,
+ *   backpressure). Memory does not grow with the file size.
  * - Content errors (truncation, corruption, unsupported variants) are RETURNED as `error` after every readable
  *   record was delivered; I/O errors (ENOENT, EACCES, ...) are thrown with a message naming the file.
  * - Records handed to the sink are views valid only during the call (see types.ts).
@@ -40,6 +44,13 @@ export interface ReadOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Aborts the read; the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Read size of plain files (default READ_CHUNK); tests use small sizes to exercise chunk boundaries. */
+  chunkSize?: number;
+}
+
+/** A failed read, resolved rather than rejected (see readCaptureFile). */
+interface ReadFailure {
+  failure: unknown;
 }
 
 function ioError(path: string, e: unknown): Error {
@@ -89,6 +100,7 @@ export async function readCaptureFile(
   opts: ReadOptions = {},
 ): Promise<ReadResult> {
   const { onProgress, signal } = opts;
+  const chunk = Math.max(1, Math.floor(opts.chunkSize ?? READ_CHUNK));
   signal?.throwIfAborted();
   let fh: fs.promises.FileHandle;
   try {
@@ -97,6 +109,10 @@ export async function readCaptureFile(
     throw ioError(path, e);
   }
   const parser = new CaptureParser(sink, { fileName: path });
+  // The read in flight, if any. It never rejects (errors are resolved as a ReadFailure), so a prefetch that
+  // is abandoned (format error, abort, sink exception) cannot become an unhandled rejection; fh.close()
+  // waits for it before the descriptor is released.
+  let inFlight: Promise<number | ReadFailure> | null = null;
   try {
     let regular: boolean;
     let total: number;
@@ -107,30 +123,41 @@ export async function readCaptureFile(
     } catch (e) {
       throw ioError(path, e);
     }
-    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    // Regular files: two buffers, the read of chunk k+1 (thread pool) runs while chunk k is parsed; there is
+    // never more than one read in flight. Pipes and character devices are read sequentially (position null)
+    // and without prefetch: a read there may wait for the writer, which must not delay an error or an abort.
+    const bufs = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)] as const;
+    const readInto = (b: Buffer, at: number): Promise<number | ReadFailure> =>
+      fh.read(b, 0, chunk, regular ? at : null).then(
+        (r) => r.bytesRead,
+        (e: unknown) => ({ failure: e }),
+      );
+    const take = async (): Promise<number> => {
+      const r = await inFlight!;
+      inFlight = null;
+      if (typeof r !== "number") throw ioError(path, r.failure);
+      return r;
+    };
+    let cur = 0;
+    inFlight = readInto(bufs[0], 0);
+    let n = await take();
+    // gzip is detected before any further read, so a pipe has consumed exactly the first chunk
+    if (isGzip(bufs[0], n)) {
+      const head = Buffer.from(bufs[0].subarray(0, n));
+      return await readGzip(path, fh, regular, head, total, parser, opts);
+    }
     let pos = 0;
-    let first = true;
-    while (true) {
-      signal?.throwIfAborted();
-      let n: number;
-      try {
-        // pipes / character devices: sequential reads (position null)
-        n = (await fh.read(buf, 0, READ_CHUNK, regular ? pos : null)).bytesRead;
-      } catch (e) {
-        throw ioError(path, e);
-      }
-      if (first) {
-        first = false;
-        if (isGzip(buf, n)) {
-          const head = Buffer.from(buf.subarray(0, n));
-          return await readGzip(path, fh, regular, head, total, parser, opts);
-        }
-      }
-      if (n === 0) break;
+    while (n > 0) {
+      const buf = bufs[cur]!;
       pos += n;
-      const err = guard(() => parser.push(n === READ_CHUNK ? buf : buf.subarray(0, n)));
+      cur ^= 1;
+      if (regular) inFlight = readInto(bufs[cur]!, pos); // prefetch the next chunk into the other buffer
+      const err = guard(() => parser.push(n === chunk ? buf : buf.subarray(0, n)));
       onProgress?.(pos, total);
       if (err) return result(parser, false, err);
+      signal?.throwIfAborted();
+      if (!regular) inFlight = readInto(bufs[cur]!, pos);
+      n = await take();
     }
     return result(
       parser,
@@ -138,6 +165,8 @@ export async function readCaptureFile(
       guard(() => parser.end()),
     );
   } finally {
+    // an abandoned prefetch: close() waits for it anyway; its outcome no longer matters
+    if (inFlight) await inFlight;
     await fh.close();
   }
 }

@@ -7,16 +7,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
-import { formatProblem, loadRuleFile } from "../rules/load.js";
-import {
-  enforceApply,
-  enforceFlush,
-  enforceStatus,
-  EnforceError,
-  formatStatus,
-  parseBackend,
-  parseCidrList,
-} from "../enforce/index.js";
+
+// src/enforce and src/rules are imported by the actions only, so `pfw --help` does not load them
+const loadEnforce = (): Promise<typeof import("../enforce/index.js")> => import("../enforce/index.js");
 
 /** The rules file shipped with pfw (rules/default.json beside package.json). */
 export function defaultRulesPath(): string {
@@ -28,7 +21,8 @@ export function defaultRulesPath(): string {
   return path.resolve("rules", "default.json");
 }
 
-function fail(e: unknown): void {
+async function fail(e: unknown): Promise<void> {
+  const { EnforceError } = await loadEnforce();
   if (e instanceof EnforceError) {
     process.stderr.write(`pfw: ${e.message}\n`);
     if (process.env.PFW_DEBUG && e.detail) process.stderr.write(e.detail);
@@ -78,6 +72,8 @@ export function registerEnforceCommands(program: Command): void {
         netns?: string;
       }) => {
         try {
+          const { enforceApply, parseBackend, parseCidrList } = await loadEnforce();
+          const { formatProblem, loadRuleFile } = await import("../rules/load.js");
           const file = o.rules ?? defaultRulesPath();
           const loaded = loadRuleFile(file);
           if (loaded.ruleset === undefined) {
@@ -103,7 +99,7 @@ export function registerEnforceCommands(program: Command): void {
           }
           process.exitCode = 0;
         } catch (e) {
-          fail(e);
+          await fail(e);
         }
       },
     );
@@ -116,6 +112,7 @@ export function registerEnforceCommands(program: Command): void {
     .addOption(netnsOption())
     .action(async (o: { backend: string; json?: boolean; netns?: string }) => {
       try {
+        const { enforceStatus, formatStatus, parseBackend } = await loadEnforce();
         const st = await enforceStatus(
           parseBackend(o.backend),
           o.netns !== undefined ? { netns: o.netns } : {},
@@ -123,7 +120,7 @@ export function registerEnforceCommands(program: Command): void {
         process.stdout.write(o.json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st));
         process.exitCode = 0;
       } catch (e) {
-        fail(e);
+        await fail(e);
       }
     });
 
@@ -134,6 +131,7 @@ export function registerEnforceCommands(program: Command): void {
     .addOption(netnsOption())
     .action(async (o: { backend: string; netns?: string }) => {
       try {
+        const { enforceFlush, parseBackend } = await loadEnforce();
         const removed = await enforceFlush(
           parseBackend(o.backend),
           o.netns !== undefined ? { netns: o.netns } : {},
@@ -141,7 +139,7 @@ export function registerEnforceCommands(program: Command): void {
         process.stdout.write(removed ? "pfw: removed pfw's rules.\n" : "pfw: nothing to remove.\n");
         process.exitCode = 0;
       } catch (e) {
-        fail(e);
+        await fail(e);
       }
     });
 }

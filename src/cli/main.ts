@@ -12,9 +12,15 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
-const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const version = (JSON.parse(readFileSync(path.join(pkgRoot, "package.json"), "utf8")) as { version: string })
-  .version;
+/** pfw's version from package.json; read only when asked for (no file I/O at start-up otherwise). */
+function readVersion(): string {
+  const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+  return (JSON.parse(readFileSync(path.join(pkgRoot, "package.json"), "utf8")) as { version: string })
+    .version;
+}
+const args = process.argv.slice(2);
+// commander recognises -V/--version anywhere on the line (`pfw scan --version` too); help does not show it
+const wantsVersion = args.includes("-V") || args.includes("--version");
 
 const program = new Command();
 program
@@ -22,7 +28,7 @@ program
   .description(
     "Personal firewall and packet-capture analysis: scan captures against rules, watch interfaces live, enforce with nftables.",
   )
-  .version(version)
+  .version(wantsVersion ? readVersion() : "")
   .showHelpAfterError("(run with --help for usage)");
 
 program
@@ -47,10 +53,14 @@ const COMMANDS: [names: string[], load: () => Promise<(program: Command) => void
   [["enforce"], async () => (await import("./enforce.js")).registerEnforceCommands],
 ];
 // Start-up: when the first argument names a command, only that command's module is loaded (its parsing
-// and help are the same either way); anything else (--help, help, a typo) registers every command.
-const first = process.argv[2] ?? "";
+// and help are the same either way); `pfw --version` loads none; anything else (--help, help, a typo)
+// registers every command. Command modules import their work (src/engine, src/rules, src/enforce) only
+// inside their actions, so registering a command costs little.
+const first = args[0] ?? "";
+const versionOnly = first === "-V" || first === "--version";
 const known = first === "packets" || COMMANDS.some(([names]) => names.includes(first));
 for (const [names, load] of COMMANDS) {
+  if (versionOnly) break;
   if (!known || names.includes(first)) (await load())(program);
 }
 

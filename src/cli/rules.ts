@@ -1,9 +1,9 @@
 /**
  * `pfw rules check FILE...` and `pfw rules convert FILE`: argument parsing and printing only;
- * the work is in src/rules/load.ts. Exit code 2 (via process.exitCode) when a file has problems.
+ * the work is in src/rules/load.ts (imported by the actions only, so `pfw --help` does not load it).
+ * Exit code 2 (via process.exitCode) when a file has problems.
  */
 import type { Command } from "commander";
-import { formatNativeJson, formatProblem, loadRuleFile, rulesetToNative } from "../rules/load.js";
 
 /** Add the `rules` command group (check, convert) to the program. */
 export function registerRulesCommands(program: Command): void {
@@ -13,7 +13,8 @@ export function registerRulesCommands(program: Command): void {
     .command("check")
     .description("validate rule files; print every problem with its JSON path (exit code 2 if any)")
     .argument("<file...>", "rule files (legacy allow/block or native format)")
-    .action((files: string[]) => {
+    .action(async (files: string[]) => {
+      const { formatProblem, loadRuleFile } = await import("../rules/load.js");
       for (const file of files) {
         const res = loadRuleFile(file);
         if (res.ruleset === undefined) {
@@ -36,7 +37,9 @@ export function registerRulesCommands(program: Command): void {
     .command("convert")
     .description("print the native-format equivalent of a rule file (same decisions for every packet)")
     .argument("<file>", "rule file (usually a legacy allow/block file)")
-    .action((file: string) => {
+    .action(async (file: string) => {
+      const { formatNativeJson, formatProblem, loadRuleFile, rulesetToNative } =
+        await import("../rules/load.js");
       const res = loadRuleFile(file);
       if (res.ruleset === undefined) {
         for (const p of res.problems) process.stderr.write(`${file}: ${formatProblem(p)}\n`);
