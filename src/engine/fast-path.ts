@@ -27,7 +27,8 @@
  *
  * ICMP flows are keyed by type and code only (src/flows/table.ts), so the cache key uses them as ports.
  *
- * The cache is direct-mapped (2^16 entries, 4 MB): a collision only costs a slow-path packet.
+ * The cache is 2-way set-associative (2^16 entries, 4 MB): a set holds two keys, and a third one that hashes
+ * there replaces the entry filled less recently; a miss only costs a slow-path packet.
  * Hot path: no allocation.
  */
 
@@ -66,8 +67,10 @@ export class FastPath {
   ipTotalLen = 0;
   tcpFlags = -1;
   payloadLen = 0;
-  /** Cache slot of the last parse() (for lookup / insert). */
+  /** First entry of the 2-way set of the last parse() (for lookup / insert). */
   private slot = 0;
+  /** Per set: which of its two entries was filled last (0 or 1). */
+  private readonly lastFilled = new Uint8Array(CACHE_SIZE / 2);
   private readonly keys = new Uint32Array(CACHE_SIZE * KS);
   private readonly vals = new Int32Array(CACHE_SIZE * VS);
   /** Entries of an older epoch are stale (rules reloaded). Starts at 1 so zeroed entries never match. */
@@ -163,7 +166,7 @@ export class FastPath {
     h = Math.imul(h ^ (h >>> 13) ^ this.ports, 0x27d4eb2f);
     h ^= proto;
     h ^= h >>> 16;
-    this.slot = h & CACHE_MASK;
+    this.slot = h & CACHE_MASK & ~1;
     return true;
   }
 
@@ -171,33 +174,48 @@ export class FastPath {
     return (this.proto | (this.v6 ? 256 : 0) | (this.epoch << 9)) >>> 0;
   }
 
-  /** Cache entry for the frame parse() accepted last: its index, or -1 on a miss. */
-  lookup(): number {
-    const s = this.slot;
-    const k = s * KS;
+  /** True when entry e holds the key of the frame parse() accepted last. */
+  private holds(e: number): boolean {
+    const k = e * KS;
     const keys = this.keys;
     const w = this.addr;
-    if (keys[k + K_TAG] !== this.tag() || keys[k + K_PORTS] !== this.ports) return -1;
-    if (keys[k] !== w[0] || keys[k + 4] !== w[4]) return -1;
-    if (
-      this.v6 &&
-      (keys[k + 1] !== w[1] ||
-        keys[k + 2] !== w[2] ||
-        keys[k + 3] !== w[3] ||
-        keys[k + 5] !== w[5] ||
-        keys[k + 6] !== w[6] ||
-        keys[k + 7] !== w[7])
-    )
-      return -1;
-    return s;
+    if (keys[k + K_TAG] !== this.tag() || keys[k + K_PORTS] !== this.ports) return false;
+    if (keys[k] !== w[0] || keys[k + 4] !== w[4]) return false;
+    return (
+      !this.v6 ||
+      (keys[k + 1] === w[1] &&
+        keys[k + 2] === w[2] &&
+        keys[k + 3] === w[3] &&
+        keys[k + 5] === w[5] &&
+        keys[k + 6] === w[6] &&
+        keys[k + 7] === w[7])
+    );
+  }
+
+  /** Cache entry for the frame parse() accepted last: its index, or -1 on a miss. */
+  lookup(): number {
+    const s = this.slot; // the first entry of a 2-way set
+    if (this.holds(s)) return s;
+    if (this.holds(s + 1)) return s + 1;
+    return -1;
   }
 
   /**
-   * Remember the slow path's decision for the frame parse() accepted last (replaces any colliding entry).
-   * Returns the entry's index.
+   * Remember the slow path's decision for the frame parse() accepted last, in its 2-way set: in an entry of
+   * this key or a stale one if there is one, else in the entry not filled last. Returns the entry's index.
    */
   insert(flow: number, gen: number, fromOrig: boolean, rank: number, ruleIndex: number): number {
-    const k = this.slot * KS;
+    const s = this.slot;
+    const tag = this.tag();
+    const staleOrEmpty = (e: number): boolean => (this.keys[e * KS + K_TAG] ?? 0) >>> 9 !== this.epoch;
+    let e: number;
+    if (this.holds(s)) e = s;
+    else if (this.holds(s + 1)) e = s + 1;
+    else if (staleOrEmpty(s)) e = s;
+    else if (staleOrEmpty(s + 1)) e = s + 1;
+    else e = this.lastFilled[s >> 1] === 0 ? s + 1 : s;
+    this.lastFilled[s >> 1] = e - s;
+    const k = e * KS;
     const keys = this.keys;
     const w = this.addr;
     keys[k] = w[0] ?? 0;
@@ -211,14 +229,14 @@ export class FastPath {
       keys[k + 7] = w[7] ?? 0;
     }
     keys[k + K_PORTS] = this.ports;
-    keys[k + K_TAG] = this.tag();
+    keys[k + K_TAG] = tag;
     const v = this.vals;
-    const o = this.slot * VS;
+    const o = e * VS;
     v[o] = flow;
     v[o + 1] = gen | 0;
     v[o + 2] = ((rank + 1) << 1) | (fromOrig ? 1 : 0);
     v[o + 3] = ruleIndex;
-    return this.slot;
+    return e;
   }
 
   flowOf(e: number): number {
