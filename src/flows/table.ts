@@ -116,6 +116,14 @@ const CID_CACHE_MAX = 1 << 16;
 /** frame0 value meaning "see frameBig" (also any frame number that is not a uint32 below it). */
 const FRAME_BIG = 0xffffffff;
 
+/**
+ * The time fields count nanoseconds from EPOCH_LEAD seconds before the first packet: every value is then
+ * above 2^31 from the first packet on, so V8 compiles the time arithmetic for doubles at once instead of
+ * speculating on small integers and deoptimising the hot path (update, updateKnown and the engine around
+ * them) about 2 s into every capture. The values stay exact integers below 2^53 ns (104 days after the epoch).
+ */
+const EPOCH_LEAD = 4;
+
 /** Initial slot table size (it doubles as flows arrive). */
 const MIN_SLOTS = 1024;
 
@@ -325,7 +333,7 @@ export class FlowTable {
   readonly hotF: Float64Array;
   readonly hotI: Int32Array;
   readonly hotB: Uint8Array;
-  /** Whole epoch seconds the time fields count from (the first packet's second). */
+  /** Whole epoch seconds the time fields count from (EPOCH_LEAD seconds before the first packet's second). */
   epoch = 0;
   private haveEpoch = false;
   /** Rule indexes after the first (only for flows that matched several rules). */
@@ -547,7 +555,7 @@ export class FlowTable {
   /** Packet time moves on: first packet sets the epoch; auto-expire when a new second starts. */
   private clock(tsSec: number, tsNsec: number): void {
     if (!this.haveEpoch) {
-      this.epoch = tsSec;
+      this.epoch = tsSec - EPOCH_LEAD;
       this.haveEpoch = true;
     }
     if (this.autoExpire && tsSec > this.lastExpireSec) {
