@@ -11,7 +11,7 @@ import type { CaptureRecord } from "../capture/types.js";
 import { PcapWriter } from "../capture/writer.js";
 import { decodeFrame } from "../decode/frame.js";
 import { DecodedPacket } from "../decode/packet.js";
-import { FAST_CACHE_SIZE, FastPath } from "./fast-path.js";
+import { FastPath } from "./fast-path.js";
 import { FlowTable, type FlowRecord } from "../flows/table.js";
 import { FlowCsvWriter } from "../report/csv.js";
 import { FlowReports } from "../report/flow-reports.js";
@@ -96,10 +96,10 @@ export class Engine {
   /** Lowest verdict rank that needs the decoded packet (log, flagged pcap, onVerdict). */
   private readonly needPktRank: number;
   /**
-   * Text-log line middles per fast-path entry (PacketLog.middleFor), when flagged packets need nothing but
-   * the text log (and the flagged pcap): such packets of a known flow direction are logged without decoding.
+   * Flagged packets need nothing but the text log (and the flagged pcap): those of a known flow direction are
+   * logged from the line middle (PacketLog.middleFor) kept with their fast-path entry, without decoding.
    */
-  private readonly middles: (Uint8Array | null)[] | null;
+  private readonly cachedLines: boolean;
 
   constructor(private readonly opts: EngineOptions) {
     this.homeNet = opts.homeNet ?? [];
@@ -126,10 +126,8 @@ export class Engine {
     });
     this.fast = opts.fastPath === false ? null : new FastPath();
     this.needPktRank = opts.onVerdict ? Math.min(1, opts.onVerdictMinRank ?? 1) : 1;
-    this.middles =
-      this.fast !== null && this.log?.hasText === true && !this.log.hasJsonl && !opts.onVerdict
-        ? new Array<Uint8Array | null>(FAST_CACHE_SIZE).fill(null)
-        : null;
+    this.cachedLines =
+      this.fast !== null && this.log?.hasText === true && !this.log.hasJsonl && !opts.onVerdict;
     this.flows = new FlowTable({
       maxFlows: opts.maxFlows ?? 1_000_000,
       idleTimeoutSec: opts.idleTimeoutSec ?? { tcp: 3600, udp: 120, other: 120 },
@@ -155,7 +153,6 @@ export class Engine {
     this.ranks = ranksOf(ruleset);
     this.generations.push({ base: this.base, ruleset });
     this.fast?.clear();
-    this.middles?.fill(null);
   }
 
   /** Packets that took the per-flow fast path so far. */
@@ -192,10 +189,9 @@ export class Engine {
           const rank = fp.rankOf(e);
           this.summary.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, 0);
           if (rank >= this.needPktRank) {
-            const middles = this.middles;
-            if (middles !== null) {
+            if (this.cachedLines) {
               // flagged, text log only: the line from its cached middle, no decode
-              const m = middles[e];
+              const m = fp.attached[e];
               if (m && this.log!.writeWithMiddle(m, rec.tsSec, rec.tsNsec, rec.hasTs, rec.frame, fileIndex)) {
                 if (this.opts.outputs.writeFlaggedPath) this.writeFlagged(rec);
                 return;
@@ -204,7 +200,7 @@ export class Engine {
             const pkt = this.pkt;
             decodeFrame(pkt, rec.buf, rec.off, rec.off + rec.caplen, rec.linktype);
             this.after(pkt, rec, fileIndex, rank, fp.ruleOf(e), flow);
-            if (middles !== null && rank >= 1) middles[e] = this.log!.middleFor(pkt, rank, fp.ruleOf(e));
+            if (this.cachedLines && rank >= 1) fp.attached[e] = this.log!.middleFor(pkt, rank, fp.ruleOf(e));
           }
           return;
         }
@@ -214,14 +210,13 @@ export class Engine {
       const pkt = this.pkt;
       if (flow !== null && pkt.event === 0 && pkt.l4Off >= 0) {
         const local = this.lastLocal;
-        const e = fp.insert(
+        fp.insert(
           flow.index,
           this.flows.genOf(flow.index),
           this.flows.lastFromOrig,
           local >= -1 ? (this.ranks[local + 1] ?? -1) : -1,
           local >= 0 ? local + this.base : local,
         );
-        if (this.middles !== null) this.middles[e] = null;
       }
       return;
     }
