@@ -7,6 +7,11 @@
 import { ipv4ToString, ipv6ToString } from "../decode/format.js";
 import { fmix } from "../flows/table.js";
 
+const MIN_SLOTS = 1024;
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_F64 = new Float64Array(0);
+
 /** One address and its byte count. */
 export interface Talker {
   addr: string;
@@ -15,32 +20,34 @@ export interface Talker {
 
 /** Bytes per IPv4/IPv6 address, bounded. */
 export class TopTalkers {
-  private readonly slots: number;
-  private readonly mask: number;
+  /** Slots now (a power of two); grows by doubling at load 1/2, up to maxSlots. */
+  private slots: number;
+  private mask: number;
+  private readonly maxSlots: number;
   private readonly max: number;
   /** Per slot: 4 address words (IPv4 in word 0) and the version (0 = empty, 4, 6). */
   private keys: Uint32Array;
   private vers: Uint8Array;
   private vals: Float64Array;
-  private keys2: Uint32Array;
-  private vers2: Uint8Array;
-  private vals2: Float64Array;
-  private readonly scratch: Float64Array;
+  // the second table and the scratch array of prune(), made on first use
+  private keys2: Uint32Array = EMPTY_U32;
+  private vers2: Uint8Array = EMPTY_U8;
+  private vals2: Float64Array = EMPTY_F64;
+  private scratch: Float64Array = EMPTY_F64;
   private count = 0;
 
   constructor(capacity = 65536) {
     this.max = Math.max(2, capacity);
     let s = 4;
     while (s < this.max * 2) s *= 2;
+    this.maxSlots = s;
+    // Small at first: fresh pages cost a fault each when first touched, and most captures have few addresses.
+    s = Math.min(s, MIN_SLOTS);
     this.slots = s;
     this.mask = s - 1;
     this.keys = new Uint32Array(s * 4);
     this.vers = new Uint8Array(s);
     this.vals = new Float64Array(s);
-    this.keys2 = new Uint32Array(s * 4);
-    this.vers2 = new Uint8Array(s);
-    this.vals2 = new Float64Array(s);
-    this.scratch = new Float64Array(this.max + 1);
   }
 
   /** Number of addresses held. */
@@ -59,6 +66,28 @@ export class TopTalkers {
     this.put(this.keys, this.vers, this.vals, i, version, a >>> 0, b >>> 0, c >>> 0, d >>> 0, bytes);
     this.count++;
     if (this.count > this.max) this.prune();
+    else if (this.count * 2 > this.slots && this.slots < this.maxSlots) this.grow();
+  }
+
+  /** Double the table (re-inserting every address; the order of a table never shows in results). */
+  private grow(): void {
+    const { keys, vers, vals, slots } = this;
+    this.slots = slots * 2;
+    this.mask = this.slots - 1;
+    this.keys = new Uint32Array(this.slots * 4);
+    this.vers = new Uint8Array(this.slots);
+    this.vals = new Float64Array(this.slots);
+    for (let i = 0; i < slots; i++) {
+      const v = vers[i] ?? 0;
+      if (v === 0) continue;
+      const o = i * 4;
+      const a = keys[o] ?? 0;
+      const b = keys[o + 1] ?? 0;
+      const c = keys[o + 2] ?? 0;
+      const d = keys[o + 3] ?? 0;
+      const j = this.find(this.keys, this.vers, v, a, b, c, d);
+      this.put(this.keys, this.vers, this.vals, j, v, a, b, c, d, vals[i] ?? 0);
+    }
   }
 
   /** The n heaviest addresses, heaviest first, ties by address text. */
@@ -129,6 +158,12 @@ export class TopTalkers {
    * never chosen by position, so the survivors stay spread over the table).
    */
   private prune(): void {
+    if (this.keys2.length !== this.keys.length) {
+      this.keys2 = new Uint32Array(this.keys.length);
+      this.vers2 = new Uint8Array(this.vers.length);
+      this.vals2 = new Float64Array(this.vals.length);
+      this.scratch = new Float64Array(this.max + 1);
+    }
     const keepN = this.max >> 1;
     let n = 0;
     for (let i = 0; i < this.slots; i++) if (this.vers[i] !== 0) this.scratch[n++] = this.vals[i] ?? 0;
