@@ -233,6 +233,22 @@ describe("fast path changes no output: generated mixed captures", () => {
     }
   });
 
+  it("admission: a run of mostly new flows switches the fast path off for a while; results unchanged", async () => {
+    // 70,000 packets drawn from ~360,000 flow directions (fewer than 1 in 8 hit the cache in the first
+    // 65,536), then 30,000 packets of 50 flows, which would nearly all hit, but come inside the bypass.
+    const churn = path.join(tmp, "churn.pcap");
+    const few = path.join(tmp, "few.pcap");
+    generateMixedCapture(churn, 70_000, { flows: 150_000, seed: 5, payload: { min: 16, max: 24 } });
+    generateMixedCapture(few, 30_000, { flows: 50, seed: 6, startSec: 1_700_000_100 });
+    const c = await compareRuns([{ file: churn }, { file: few }], { ruleset: LEGACY, allFlows: true }, tmp);
+    expectSame(c, "admission bypass");
+    expect(c.fast.fastPathPackets ?? 0, "fast path bypassed after the first window").toBeLessThan(10_000);
+    // the same flows alone: the fast path takes them
+    const alone = await compareRuns([{ file: few }], { ruleset: LEGACY }, tmp);
+    expectSame(alone, "few flows alone");
+    expect(alone.fast.fastPathPackets ?? 0).toBeGreaterThan(15_000);
+  });
+
   it("pfw scan (runScanCli) with and without --no-fast-path: same stdout, stderr, exit code and files", async () => {
     const runCli = async (fastPath: boolean): Promise<Record<string, string>> => {
       const dir = path.join(tmp, fastPath ? "cli-fast" : "cli-ref");
