@@ -57,7 +57,7 @@ export function expandInputs(inputs: string[]): {
 }
 
 /** By magic, never by name: pcap (all variants), pcapng, or gzip. */
-function looksLikeCapture(p: string): boolean {
+export function looksLikeCapture(p: string): boolean {
   const fd = fs.openSync(p, "r");
   try {
     const b = Buffer.alloc(4);

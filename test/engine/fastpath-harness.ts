@@ -14,6 +14,7 @@ import { readCaptureFile } from "../../src/capture/reader.js";
 import { newCaptureRecord, type CaptureRecord } from "../../src/capture/types.js";
 import type { DecodedPacket } from "../../src/decode/packet.js";
 import { Engine, type EngineOptions } from "../../src/engine/engine.js";
+import { looksLikeCapture } from "../../src/engine/scan.js";
 import { formatPacketLine } from "../../src/report/packet-log.js";
 import { parseRules } from "../../src/rules/load.js";
 import type { Cidr, Ruleset } from "../../src/rules/types.js";
@@ -296,18 +297,4 @@ export function captureFilesUnder(dir: string): string[] {
   };
   walk(dir);
   return out;
-}
-
-function looksLikeCapture(p: string): boolean {
-  const fd = fs.openSync(p, "r");
-  try {
-    const b = Buffer.alloc(4);
-    if (fs.readSync(fd, b, 0, 4, 0) < 4) return false;
-    const be = b.readUInt32BE(0);
-    const le = b.readUInt32LE(0);
-    const magics = [0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34, 0x0a0d0d0a];
-    return magics.includes(be) || magics.includes(le) || (b[0] === 0x1f && b[1] === 0x8b);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
