@@ -129,7 +129,8 @@ export class FastPath {
    * above. Reads only inside the frame.
    */
   parse(buf: Uint8Array, off: number, caplen: number): boolean {
-    if (caplen < 42) return false; // 14 + 20 + 8: the smallest accepted frame
+    // 42 = 14 + 20 + 8: the smallest accepted frame; a record reaching past its buffer is the decoder's to judge
+    if (caplen < 42 || off < 0 || off + caplen > buf.length) return false;
     const frameEnd = off + caplen;
     let ip = off + 14;
     let et = u16be(buf, off + 12);
