@@ -2,7 +2,9 @@
  * The one pipeline that `pfw scan` and `pfw live` both run:
  *   record -> decode -> rules -> flow table -> sinks (packet log, JSON lines, flagged pcap, CSV/JSON/table).
  * The two commands differ only in their source. Hot path (handle): no allocation per packet except
- * for flagged packets' log lines.
+ * for flagged packets' log lines. Packets of a flow direction already seen, in the common shape, take the
+ * per-flow fast path (fast-path.ts) past the decoder, the rules and the flow lookup, with the same results;
+ * `fastPath: false` (pfw scan --no-fast-path) sends every packet the full way.
  *
  * Rule reloads (live): every loaded ruleset gets its own range of global rule indexes, so flows and
  * reports keep naming the rule that really decided, even after the file changed.
