@@ -249,27 +249,37 @@ results.push(["read+decode", readPps]);
 // 3. decoding alone: frames already in memory, decoded in a loop
 {
   // Every frame copied (records are views valid only during the sink call) into one buffer, back to back,
-  // as the reader hands them out: views into large chunks.
-  const frames: { off: number; len: number; lt: number }[] = [];
+  // as the reader hands them out: views into large chunks. Offsets in typed arrays, so the loop measures
+  // the decoder, not loads from 100,000 scattered objects.
   const sample = gen("mixed-100000.pcap", 100_000);
   let total = 0;
-  readCaptureFileSync(sample, (rec) => void (total += rec.caplen));
+  let count = 0;
+  readCaptureFileSync(sample, (rec) => {
+    total += rec.caplen;
+    count++;
+  });
   const all = new Uint8Array(total);
+  const offs = new Int32Array(count);
+  const ends = new Int32Array(count);
+  const lts = new Int32Array(count);
   let at = 0;
+  let k = 0;
   readCaptureFileSync(sample, (rec) => {
     all.set(rec.buf.subarray(rec.off, rec.off + rec.caplen), at);
-    frames.push({ off: at, len: rec.caplen, lt: rec.linktype });
+    offs[k] = at;
     at += rec.caplen;
+    ends[k] = at;
+    lts[k++] = rec.linktype;
   });
+  const frames = { length: count };
   const pkt = new DecodedPacket();
   let sink = 0;
   const loops = 20;
-  for (const f of frames) decodeFrame(pkt, all, f.off, f.off + f.len, f.lt); // warm-up
+  for (let i = 0; i < count; i++) decodeFrame(pkt, all, offs[i]!, ends[i]!, lts[i]!); // warm-up
   const t = process.hrtime.bigint();
   for (let l = 0; l < loops; l++)
-    for (let i = 0; i < frames.length; i++) {
-      const f = frames[i]!;
-      decodeFrame(pkt, all, f.off, f.off + f.len, f.lt);
+    for (let i = 0; i < count; i++) {
+      decodeFrame(pkt, all, offs[i]!, ends[i]!, lts[i]!);
       sink += pkt.ipProto;
     }
   const s = Number(process.hrtime.bigint() - t) / 1e9;
