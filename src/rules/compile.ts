@@ -415,7 +415,23 @@ export interface CompileOptions {
    * else per packet the cheaper of dense and sparse; auto-always: that choice at any size.
    */
   strategy?: "auto" | "auto-always" | "dense" | "sparse";
+  /**
+   * Rules per compiled block (default RULE_BLOCK). Larger rulesets are compiled as consecutive blocks that
+   * match in order; tests set it small to exercise that.
+   */
+  blockSize?: number;
 }
+
+/**
+ * A ruleset of more than this many rules is compiled as consecutive blocks of this many. Within a block
+ * every distinct field value gets a bitset over the block's rules, so one block's size and build time grow
+ * with the square of its rule count; blocks keep a large file linear. Measured with rule files whose rules
+ * each name their own address (`pfw scan` of a 1-packet capture, 2026-11-26): 30,000 rules took 1.9 s and
+ * 400 MB as one block, 0.96 s and 186 MB in blocks; 100,000 rules 2.0 s and 318 MB. The price: a match
+ * walks the blocks in order, so a huge file costs more per packet (10,000 such rules: 405 ns instead of
+ * 145 ns), which the engine's fast path pays once per flow direction.
+ */
+export const RULE_BLOCK = 4096;
 
 /** Compile a ruleset once. opts.homeNet adds home networks to the file's home_net (for direction). */
 export function compileRules(ruleset: Ruleset, opts: CompileOptions = {}): CompiledRules {
@@ -424,10 +440,79 @@ export function compileRules(ruleset: Ruleset, opts: CompileOptions = {}): Compi
     opts.strategy === "dense" ||
     (opts.strategy !== "sparse" && opts.strategy !== "auto-always" && ruleset.rules.length <= 64);
   const mode = dense ? 1 : opts.strategy === "sparse" ? 2 : 0;
-  return new Compiled(ruleset, [...ruleset.homeNet, ...(opts.homeNet ?? [])], mode);
+  const homeNet = [...ruleset.homeNet, ...(opts.homeNet ?? [])];
+  const block = Math.max(1, Math.floor(opts.blockSize ?? RULE_BLOCK));
+  if (ruleset.rules.length <= block) return new Compiled(ruleset, homeNet, mode);
+  const blocks: Compiled[] = [];
+  for (let i = 0; i < ruleset.rules.length; i += block)
+    blocks.push(new Compiled({ ...ruleset, rules: ruleset.rules.slice(i, i + block) }, homeNet, mode));
+  return new Blocked(ruleset, homeNet, blocks, block);
 }
 
-class Compiled implements CompiledRules {
+/** What every compiled form answers from the ruleset alone: verdicts, rules, ids and reasons of match results. */
+abstract class RuleAnswers {
+  private readonly verdicts: Verdict[];
+  private readonly defaultVerdict: Verdict;
+
+  constructor(readonly ruleset: Ruleset) {
+    this.verdicts = ruleset.rules.map((r) => ACTION_VERDICT[r.action]);
+    this.defaultVerdict = ACTION_VERDICT[ruleset.defaultAction];
+  }
+
+  verdictOf(idx: number): Verdict | null {
+    if (idx === MATCH_DEFAULT) return this.defaultVerdict;
+    return this.verdicts[idx] ?? null;
+  }
+
+  ruleOf(idx: number): Rule | undefined {
+    return idx >= 0 ? this.ruleset.rules[idx] : undefined;
+  }
+
+  idOf(idx: number): string {
+    if (idx === MATCH_DEFAULT) return "default";
+    return this.ruleset.rules[idx]?.id ?? "";
+  }
+
+  reasonOf(idx: number): string {
+    if (idx === MATCH_DEFAULT) return this.ruleset.defaultReason;
+    return this.ruleset.rules[idx]?.reason ?? "";
+  }
+}
+
+/** A large ruleset as consecutive compiled blocks (RULE_BLOCK): the first block with a match decides. */
+class Blocked extends RuleAnswers implements CompiledRules {
+  readonly stats: CompileStats;
+
+  constructor(
+    ruleset: Ruleset,
+    readonly homeNet: readonly Cidr[],
+    private readonly blocks: readonly Compiled[],
+    private readonly blockSize: number,
+  ) {
+    super(ruleset);
+    const sum = (k: keyof CompileStats): number => blocks.reduce((t, b) => t + b.stats[k], 0);
+    this.stats = {
+      rules: ruleset.rules.length,
+      words: Math.max(...blocks.map((b) => b.stats.words)),
+      bitsets: sum("bitsets"),
+      trieNodes: sum("trieNodes"),
+      bytes: sum("bytes"),
+    };
+  }
+
+  /** Hot path: each block in turn; no allocation. */
+  match(pkt: DecodedPacket): number {
+    const blocks = this.blocks;
+    for (let i = 0; i < blocks.length; i++) {
+      const r = (blocks[i] as Compiled).match(pkt);
+      if (r >= 0) return r + i * this.blockSize;
+      if (r === MATCH_NO_VERDICT) return r; // the IP version is not judged: the same in every block
+    }
+    return MATCH_DEFAULT;
+  }
+}
+
+class Compiled extends RuleAnswers implements CompiledRules {
   readonly stats: CompileStats;
   private readonly W: number;
   private readonly bits: Uint32Array;
@@ -476,14 +561,12 @@ class Compiled implements CompiledRules {
   private readonly ldata: Int32Array;
   private readonly lstart: Int32Array;
 
-  private readonly verdicts: Verdict[];
-  private readonly defaultVerdict: Verdict;
-
   constructor(
-    readonly ruleset: Ruleset,
+    ruleset: Ruleset,
     readonly homeNet: readonly Cidr[],
     private readonly mode: number,
   ) {
+    super(ruleset);
     const rules = ruleset.rules;
     const n = rules.length;
     const W = Math.max(1, Math.ceil(n / 32));
@@ -666,8 +749,6 @@ class Compiled implements CompiledRules {
 
     this.judge4 = ruleset.ipVersions.includes(4);
     this.judge6 = ruleset.ipVersions.includes(6);
-    this.verdicts = rules.map((r) => ACTION_VERDICT[r.action]);
-    this.defaultVerdict = ACTION_VERDICT[ruleset.defaultAction];
     const tries = [this.src4, this.dst4, this.src6, this.dst6, this.home4, this.home6];
     const trieNodes = tries.reduce((s, t) => s + t.nodes, 0);
     const hashBytes = tries.reduce((s, t) => s + t.hkeys.byteLength + t.hset.byteLength, 0);
@@ -891,24 +972,5 @@ class Compiled implements CompiledRules {
     if (node >= 0) node = step6(t, node, c, out);
     if (node >= 0) step6(t, node, d, out);
     return out[0] as number;
-  }
-
-  verdictOf(idx: number): Verdict | null {
-    if (idx === MATCH_DEFAULT) return this.defaultVerdict;
-    return this.verdicts[idx] ?? null;
-  }
-
-  ruleOf(idx: number): Rule | undefined {
-    return idx >= 0 ? this.ruleset.rules[idx] : undefined;
-  }
-
-  idOf(idx: number): string {
-    if (idx === MATCH_DEFAULT) return "default";
-    return this.ruleset.rules[idx]?.id ?? "";
-  }
-
-  reasonOf(idx: number): string {
-    if (idx === MATCH_DEFAULT) return this.ruleset.defaultReason;
-    return this.ruleset.rules[idx]?.reason ?? "";
   }
 }

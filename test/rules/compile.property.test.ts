@@ -3,10 +3,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodedPacket, Layer } from "../../src/decode/packet.js";
 import { formatIpv4, formatIpv6 } from "../../src/rules/addr.js";
-import { compileRules } from "../../src/rules/compile.js";
+import { compileRules, RULE_BLOCK } from "../../src/rules/compile.js";
 import { interpretRules } from "../../src/rules/interpret.js";
 import type { Action, Cidr, Direction, PortRange, Rule, Ruleset } from "../../src/rules/types.js";
-import { cidr } from "./helpers.js";
+import { cidr, pkt as pktOf } from "./helpers.js";
 
 // Addresses cluster around a few bases so that rules and packets actually meet.
 const V4_BASES = [0x0a000001, 0x0a000105, 0xc0a80101, 0xc0a801ff, 0x08080808, 0, 0xffffffff];
@@ -154,6 +154,8 @@ function check(min: number, max: number, runs: number): void {
         const c = compileRules(rs, { homeNet: extraHome, strategy: "auto-always" });
         const dense = compileRules(rs, { homeNet: extraHome, strategy: "dense" });
         const sparse = compileRules(rs, { homeNet: extraHome, strategy: "sparse" });
+        // the same rules split into blocks of 1, 3 and 7 (as files of more than RULE_BLOCK rules are)
+        const blocked = [1, 3, 7].map((blockSize) => compileRules(rs, { homeNet: extraHome, blockSize }));
         const p = new DecodedPacket();
         for (const f of packets) {
           toPacket(f, p);
@@ -161,6 +163,7 @@ function check(min: number, max: number, runs: number): void {
           expect(c.match(p)).toBe(want);
           expect(dense.match(p)).toBe(want);
           expect(sparse.match(p)).toBe(want);
+          for (const b of blocked) expect(b.match(p)).toBe(want);
         }
         // Packets made from the rules' own values, so that most rules are hit somewhere.
         for (const r of rs.rules) {
@@ -185,6 +188,7 @@ function check(min: number, max: number, runs: number): void {
           expect(c.match(p)).toBe(want);
           expect(dense.match(p)).toBe(want);
           expect(sparse.match(p)).toBe(want);
+          for (const b of blocked) expect(b.match(p)).toBe(want);
         }
       },
     ),
@@ -219,6 +223,63 @@ describe("compiled matcher == reference interpreter", () => {
 });
 
 describe("compiled matcher, fixed cases", () => {
+  it("a ruleset larger than RULE_BLOCK is compiled in blocks: same matches, ids, verdicts and reasons", () => {
+    // RULE_BLOCK + 500 per-address rules (the case blocks exist for), then a catch-all; random packets too
+    const n = RULE_BLOCK + 500;
+    const addr = (i: number): string => `172.${16 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+    const rules: Rule[] = Array.from({ length: n }, (_, i) => ({
+      id: `r${i}`,
+      action: (["block", "alert", "log", "allow"] as const)[i % 4]!,
+      src: [cidr(`${addr(i)}/32`)],
+      dport: [{ lo: 1000 + (i % 50), hi: 1000 + (i % 50) }],
+      direction: "any",
+      severity: "medium",
+      reason: `reason ${i}`,
+      path: `rules[${i}]`,
+    }));
+    rules.push({
+      id: "udp",
+      action: "alert",
+      proto: [17],
+      direction: "any",
+      severity: "low",
+      reason: "udp",
+      path: "x",
+    });
+    const rs: Ruleset = {
+      format: "native",
+      rules,
+      defaultAction: "log",
+      defaultReason: "no rule",
+      ipVersions: [4, 6],
+      homeNet: [],
+    };
+    const blocked = compileRules(rs);
+    const whole = compileRules(rs, { blockSize: rs.rules.length });
+    expect(blocked.stats.rules).toBe(rs.rules.length);
+    let late = 0;
+    const check1 = (p: DecodedPacket): void => {
+      const want = interpretRules(rs, p, []);
+      const got = blocked.match(p);
+      expect(got).toBe(want);
+      expect(whole.match(p)).toBe(want);
+      expect(blocked.idOf(got)).toBe(whole.idOf(got));
+      expect(blocked.verdictOf(got)).toBe(whole.verdictOf(got));
+      expect(blocked.reasonOf(got)).toBe(whole.reasonOf(got));
+      if (got >= RULE_BLOCK) late++;
+    };
+    const p = new DecodedPacket();
+    for (const f of fc.sample(packet, { numRuns: 500, seed: 3 })) check1(toPacket(f, p));
+    for (let i = 0; i < n; i += 7) {
+      const hit = { src: addr(i), dst: "10.0.0.1", sport: 5555, dport: 1000 + (i % 50) };
+      check1(pktOf({ ...hit, proto: 6 })); // rule i
+      check1(pktOf({ ...hit, proto: 17, dport: 9 })); // the catch-all after every block
+      check1(pktOf({ ...hit, proto: 6, dport: 9 })); // the default
+      check1(pktOf({ ...hit, proto: 6, l4: "fragment" })); // no ports: the default
+    }
+    expect(late, "rules of the second block and the last rule decide").toBeGreaterThan(100);
+  });
+
   it("a 1,000-rule ruleset agrees with the interpreter (every strategy)", () => {
     const [rs] = fc.sample(ruleset(1000, 1000), { numRuns: 1, seed: 42 });
     const packets = fc.sample(packet, { numRuns: 1500, seed: 7 });
