@@ -170,7 +170,7 @@ export class Engine {
   /** Process one record. Hot path. */
   handle(rec: CaptureRecord, fileIndex: number): void {
     const fp = this.fast;
-    if (fp !== null && rec.linktype === 1 && fp.admit() && fp.parse(rec.buf, rec.off, rec.caplen)) {
+    if (fp !== null && fp.admit() && fp.parse(rec.buf, rec.off, rec.caplen, rec.linktype)) {
       const e = fp.lookup();
       if (e >= 0) {
         const flow = this.flows.updateKnown(

@@ -5,7 +5,8 @@
  *
  * FastPath.parse() looks at the raw frame and accepts only the common shape whose full decode is known in
  * advance field by field and raises no decode event:
- *   Ethernet II (link type 1), at most one 802.1Q tag, then
+ *   Ethernet II (link type 1) or Linux cooked capture (SLL 113, SLL2 276: the "any" device) with an EtherType
+ *   protocol, at most one 802.1Q tag, then
  *   - IPv4 with IHL 5 (no options), total length >= 20 (0, Wireshark's TSO case, is left to the decoder),
  *     not a fragment (MF clear, offset 0), protocol TCP, UDP or ICMP; or
  *   - IPv6 with next header TCP, UDP or ICMPv6 (no extension header);
@@ -41,6 +42,11 @@ const UDP = 17;
 const ICMP = 1;
 const ICMPV6 = 58;
 const ETHERTYPE_VLAN = 0x8100;
+const LINKTYPE_ETHERNET = 1;
+const LINKTYPE_LINUX_SLL = 113;
+const LINKTYPE_LINUX_SLL2 = 276;
+const ARPHRD_IEEE80211_RADIOTAP = 803;
+const ARPHRD_NETLINK = 824;
 
 /** Entries at first, and at most (the cache grows 4x whenever it has taken in a quarter as many keys as it has entries). */
 const MIN_ENTRIES = 1 << 12;
@@ -128,15 +134,28 @@ export class FastPath {
    * True when buf[off, off + caplen) is a frame of the accepted shape (module header); fills the fields
    * above. Reads only inside the frame.
    */
-  parse(buf: Uint8Array, off: number, caplen: number): boolean {
+  parse(buf: Uint8Array, off: number, caplen: number, linktype: number): boolean {
     // 42 = 14 + 20 + 8: the smallest accepted frame; a record reaching past its buffer is the decoder's to judge
     if (caplen < 42 || off < 0 || off + caplen > buf.length) return false;
     const frameEnd = off + caplen;
-    let ip = off + 14;
-    let et = u16be(buf, off + 12);
+    let ip: number;
+    let et: number;
+    if (linktype === LINKTYPE_ETHERNET) {
+      ip = off + 14;
+      et = u16be(buf, off + 12);
+    } else if (linktype === LINKTYPE_LINUX_SLL || linktype === LINKTYPE_LINUX_SLL2) {
+      // Linux cooked capture ("any" device): protocol = EtherType, except for the ARPHRD types the decoder
+      // hands elsewhere (radiotap, netlink); 16 + 20 + 8 < 42, so the header is inside the frame.
+      const v2 = linktype === LINKTYPE_LINUX_SLL2;
+      const hatype = u16be(buf, off + (v2 ? 8 : 2));
+      if (hatype === ARPHRD_IEEE80211_RADIOTAP || hatype === ARPHRD_NETLINK) return false;
+      ip = off + (v2 ? 20 : 16);
+      et = u16be(buf, v2 ? off : off + 14);
+    } else return false;
     if (et === ETHERTYPE_VLAN) {
-      et = u16be(buf, off + 16);
-      ip = off + 18;
+      if (frameEnd - ip < 4) return false;
+      et = u16be(buf, ip + 2);
+      ip += 4;
     }
     let declaredEnd: number;
     let l4: number;

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { readCaptureFile } from "../../src/capture/reader.js";
 import { generateMixedCapture } from "../../src/capture/synth.js";
 import { PcapWriter } from "../../src/capture/writer.js";
 import { loadRulesOrExplain, parseHomeNet } from "../../src/engine/common.js";
@@ -230,6 +231,45 @@ describe("fast path changes no output: generated mixed captures", () => {
         tmp,
       );
       expectSame(c, `many flows, maxFlows ${maxFlows}`);
+    }
+  });
+
+  it("Linux cooked captures (SLL, SLL2: the any device) take the fast path; odd hardware types and cut headers do not", async () => {
+    // the generated Ethernet capture re-wrapped: the same frames after an SLL or SLL2 header carrying their
+    // EtherType; 1 in 50 with the radiotap or netlink hardware type (not Ethernet payloads), 1 in 50 cut short
+    for (const linktype of [113, 276]) {
+      const out = path.join(tmp, `cooked-${linktype}.pcap`);
+      const w = new PcapWriter(out, { linktype, nanosecond: true });
+      let i = 0;
+      await readCaptureFile(file, (rec) => {
+        const eth = rec.buf.subarray(rec.off, rec.off + rec.caplen);
+        const hl = linktype === 113 ? 16 : 20;
+        const f = new Uint8Array(hl + eth.length - 14);
+        const dv = new DataView(f.buffer);
+        const hatype = i % 50 === 7 ? 803 : i % 50 === 21 ? 824 : 1;
+        if (linktype === 113) {
+          dv.setUint16(2, hatype);
+          dv.setUint16(4, 6);
+          f.set(eth.subarray(6, 12), 6);
+          f.set(eth.subarray(12, 14), 14);
+        } else {
+          f.set(eth.subarray(12, 14), 0);
+          dv.setUint32(4, 3);
+          dv.setUint16(8, hatype);
+          f[11] = 6;
+          f.set(eth.subarray(6, 12), 12);
+        }
+        f.set(eth.subarray(14), hl);
+        const len = i % 50 === 33 ? Math.min(f.length, hl + 10) : f.length;
+        w.writeRecord(f, 0, len, Math.max(len, rec.origLen - 14 + hl), rec.tsSec, rec.tsNsec);
+        i++;
+      });
+      w.close();
+      const c = await compareRuns([{ file: out }], { ruleset: LEGACY, allFlows: true }, tmp);
+      expectSame(c, `cooked linktype ${linktype}`);
+      expect(c.fast.fastPathPackets ?? 0, `linktype ${linktype} takes the fast path`).toBeGreaterThan(
+        i * 0.8,
+      );
     }
   });
 
