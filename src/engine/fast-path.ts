@@ -250,6 +250,11 @@ export class FastPath {
     );
   }
 
+  /** True when entry e is empty or from before the last clear(). */
+  private staleOrEmpty(e: number): boolean {
+    return (this.keys[e * KS + K_TAG] ?? 0) >>> 9 !== this.epoch;
+  }
+
   /** Cache entry for the frame parse() accepted last: its index, or -1 on a miss. */
   lookup(): number {
     const s = this.slot; // the first entry of a 2-way set
@@ -266,12 +271,11 @@ export class FastPath {
     if (++this.inserted > this.capacity / 4 && this.capacity < MAX_ENTRIES) this.grow();
     const s = this.slot;
     const tag = this.tag();
-    const staleOrEmpty = (e: number): boolean => (this.keys[e * KS + K_TAG] ?? 0) >>> 9 !== this.epoch;
     let e: number;
     if (this.holds(s)) e = s;
     else if (this.holds(s + 1)) e = s + 1;
-    else if (staleOrEmpty(s)) e = s;
-    else if (staleOrEmpty(s + 1)) e = s + 1;
+    else if (this.staleOrEmpty(s)) e = s;
+    else if (this.staleOrEmpty(s + 1)) e = s + 1;
     else e = this.lastFilled[s >> 1] === 0 ? s + 1 : s;
     this.lastFilled[s >> 1] = e - s;
     const k = e * KS;
