@@ -1,27 +1,16 @@
-/** `pfw live` and `pfw interfaces`: argument parsing only; the work is src/engine/live.ts. */
+/**
+ * `pfw live` and `pfw interfaces`: argument parsing, signals, the console and the status line; the work is
+ * the LiveSession of src/app/live-session.ts.
+ *  - Ctrl-C / SIGTERM stop cleanly (also during start-up: the session stops as soon as it is up, so an
+ *    applied nftables table is always removed); a second one exits at once with 130, reports not written.
+ *  - SIGHUP reloads the rules. When stdout closes (`pfw live | head`), printing stops and the run stops
+ *    cleanly as on Ctrl-C; never an unhandled EPIPE with a stack trace.
+ */
 import { Command, Option } from "commander";
+import type { LiveSessionOptions } from "../app/live-session.js";
 
 /** Options of `pfw live` after parsing. */
-export interface LiveCliOptions {
-  rules?: string;
-  filter?: string;
-  homeNet?: string;
-  jsonl?: string;
-  log?: string;
-  json?: string;
-  out?: string;
-  write?: string;
-  verbose?: boolean;
-  backend?: "native" | "tcpdump" | "cap";
-  duration?: string;
-  count?: string;
-  enforce?: boolean;
-  persist?: boolean;
-  sshGuard?: boolean;
-  status?: boolean;
-  maxFlows: string;
-  netns?: string;
-}
+export type LiveCliOptions = LiveSessionOptions;
 
 /** Register `pfw live IFACE` and `pfw interfaces`. */
 export function registerLiveCommands(program: Command): void {
@@ -29,8 +18,10 @@ export function registerLiveCommands(program: Command): void {
     .command("interfaces")
     .description("list network interfaces with their addresses (choose one for `pfw live`)")
     .action(async () => {
-      const { runInterfacesCli } = await import("../engine/live.js");
-      process.exitCode = await runInterfacesCli();
+      const { listInterfaces } = await import("../capture/live.js");
+      for (const i of listInterfaces())
+        process.stdout.write(`${i.name.padEnd(16)} ${i.addresses.join(" ") || "(no addresses)"}\n`);
+      process.exitCode = 0;
     });
 
   program
@@ -73,7 +64,129 @@ export function registerLiveCommands(program: Command): void {
     .option("--max-flows <n>", "flow table size; older flows are written out when full", "1000000")
     .option("--netns <name>", "capture inside this network namespace (testing and containers)")
     .action(async (iface: string | undefined, opts: LiveCliOptions) => {
-      const { runLiveCli } = await import("../engine/live.js");
       process.exitCode = await runLiveCli(iface, opts);
     });
+}
+
+/** Keeps a late EPIPE of a closed stdout from becoming an uncaught exception. */
+function ignoreError(): void {}
+
+/** Run `pfw live`; returns the exit code. */
+export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions): Promise<number> {
+  const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
+  const [{ LiveSession }, { listInterfaces }, { ConsoleSink }, exit] = await Promise.all([
+    import("../app/live-session.js"),
+    import("../capture/live.js"),
+    import("../report/console.js"),
+    import("../app/exit.js"),
+  ]);
+  if (!iface) {
+    const list = listInterfaces().filter((i) => i.name !== "lo");
+    err(
+      `which interface? Run "pfw live <iface>" with one of: ${list.map((i) => i.name).join(", ") || "(none found)"} (see "pfw interfaces").`,
+    );
+    return exit.EXIT_ERROR;
+  }
+  const cleanups: (() => void)[] = [];
+  let session: InstanceType<typeof LiveSession> | null = null;
+  let console: InstanceType<typeof ConsoleSink> | null = null;
+  let stdoutOpen = true;
+  const tty = process.stderr.isTTY === true;
+  const showStatus = opts.status !== false;
+  let ticks = 0;
+  let pendingStop: string | null = null;
+  const stop = (why: string): void => {
+    if (session) session.requestStop(why);
+    else pendingStop ??= why;
+  };
+  try {
+    // `pfw live | head -3`: when the reader goes away, stop printing and stop cleanly (as tcpdump exits).
+    const onStdoutError = (): void => {
+      if (!stdoutOpen) return;
+      stdoutOpen = false;
+      if (console) console.open = false;
+      stop("stdout closed");
+    };
+    process.stdout.on("error", onStdoutError);
+    cleanups.push(() => {
+      process.stdout.off("error", onStdoutError);
+      if (!process.stdout.listeners("error").includes(ignoreError)) process.stdout.on("error", ignoreError);
+    });
+    let signals = 0;
+    const onSignal = (sig: string) => (): void => {
+      if (++signals > 1) {
+        err(`${sig} again: exiting at once, reports not written`);
+        process.exit(exit.EXIT_INTERRUPTED);
+      }
+      stop(sig);
+    };
+    const onInt = onSignal("SIGINT");
+    const onTerm = onSignal("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    cleanups.push(() => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    });
+
+    const s = new LiveSession(iface, opts, {
+      info: (m) => void process.stderr.write(`pfw: ${m}\n`),
+      warn: err,
+      sinks: (ctx) => {
+        console = new ConsoleSink(ctx.rules, `live:${iface}`, (line) => void process.stdout.write(line), {
+          verbose: opts.verbose === true,
+        });
+        console.open = stdoutOpen;
+        return [console];
+      },
+      onTick: (st) => {
+        ticks++;
+        const suppressed = console?.suppressed ?? 0;
+        const line =
+          `${st.rate} pkt/s, ${st.packets} packets, ${st.flows} flows, ${st.flagged} flagged, ` +
+          `kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}` +
+          (suppressed ? `, ${suppressed} lines not shown (see ${session?.logFile ?? "the log"})` : "");
+        if (showStatus) {
+          if (tty) process.stderr.write(`\r\x1b[K${line}`);
+          else if (ticks % 5 === 0) process.stderr.write(`status: ${line}\n`);
+        }
+      },
+    });
+    session = s;
+    if (pendingStop) s.requestStop(pendingStop);
+    const onHup = (): void => s.reload("SIGHUP");
+    process.on("SIGHUP", onHup);
+    cleanups.push(() => process.off("SIGHUP", onHup));
+
+    await s.start();
+    await s.stopRequested;
+    if (tty && showStatus) process.stderr.write("\r\x1b[K");
+    const o = await s.stop();
+    const suppressed = (console as InstanceType<typeof ConsoleSink> | null)?.suppressed ?? 0;
+    if (stdoutOpen) process.stdout.write(o.result.tableText + "\n" + o.result.summaryText);
+    process.stderr.write(
+      `pfw: stopped (${o.why}); captured ${o.captured}, kernel drops ${o.kernelDrops < 0 ? "unknown" : o.kernelDrops}` +
+        (suppressed ? `; ${suppressed} flagged packets were not printed (all are in the log)` : "") +
+        `\nCSV report: ${o.csvPath}\nlog: ${o.logPath}\n` +
+        (opts.json ? `JSON: ${opts.json}\n` : "") +
+        (opts.jsonl ? `JSON lines: ${opts.jsonl}\n` : "") +
+        (opts.write ? `capture: ${opts.write}\n` : ""),
+    );
+    if (o.captureError) err(o.captureError.message);
+    return o.exitCode;
+  } catch (e) {
+    if (exit.isExpectedError(e)) {
+      const io = e as NodeJS.ErrnoException;
+      err(
+        io.syscall && !(e instanceof Error && "file" in e)
+          ? `cannot write the reports: ${io.message}`
+          : io.message,
+      );
+      return exit.EXIT_ERROR;
+    }
+    throw e;
+  } finally {
+    for (const c of cleanups.splice(0).reverse()) c();
+    await session?.close();
+  }
 }

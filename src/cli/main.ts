@@ -1,7 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 /**
- * pfw command line. Argument parsing only: every command's work lives in src/engine (and
- * src/rules, src/enforce). Commands are imported lazily so `pfw --help` stays fast and a
+ * pfw command line. Argument parsing only: every command's work lives in src/app (the use cases). Commands are imported lazily so `pfw --help` stays fast and a
  * missing optional part (e.g. libpcap for live capture) only affects the command that needs it.
  * The shebang gives V8 a 4 MB young generation (default 16 MB): pfw's hot paths allocate almost nothing,
  * so this costs no speed and keeps peak memory lower (a 1,000,000-flow scan). Needs `env -S` (coreutils
@@ -39,7 +38,7 @@ program
   .argument("<file...>", "pcap / pcapng capture files (gzip allowed)")
   .addOption(new Option("--csv", "CSV with a header line instead of tab-separated columns"))
   .action(async (files: string[], opts: { csv?: boolean }) => {
-    const { listPackets } = await import("../engine/list-packets.js");
+    const { listPackets } = await import("../app/packets.js");
     const res = await listPackets(files, { csv: opts.csv ?? false });
     for (const e of res.errors) process.stderr.write(`pfw: ${e}\n`);
     process.exitCode = res.errors.length ? 2 : 0;

@@ -1,22 +1,10 @@
-/** `pfw scan`: argument parsing only; the work is src/engine/scan.ts. */
+/** `pfw scan`: argument parsing and printing only; the work is src/app/scan.ts. */
+import fs from "node:fs";
 import { Command, Option } from "commander";
+import type { ScanOptions } from "../app/scan.js";
 
 /** Options of `pfw scan` after parsing. */
-export interface ScanCliOptions {
-  rules?: string;
-  homeNet?: string;
-  format: "table" | "csv" | "json";
-  out?: string;
-  allFlows?: boolean;
-  json?: string;
-  jsonl?: string;
-  log?: string;
-  writeFlagged?: string;
-  maxFlows: string;
-  progress?: boolean;
-  /** false with --no-fast-path: every packet through the full decoder, rules and flow table (reference). */
-  fastPath?: boolean;
-}
+export type ScanCliOptions = ScanOptions;
 
 /** Register `pfw scan FILE...`. */
 export function registerScanCommand(program: Command): void {
@@ -53,7 +41,49 @@ export function registerScanCommand(program: Command): void {
       "\nExit codes: 0 nothing flagged, 1 something flagged, 2 error (bad input, truncated capture; 2 wins over 1).",
     )
     .action(async (files: string[], opts: ScanCliOptions) => {
-      const { runScanCli } = await import("../engine/scan.js");
       process.exitCode = await runScanCli(files, opts);
     });
+}
+
+/** Run `pfw scan` with parsed options: print the table / CSV / JSON and what was written; returns the exit code. */
+export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promise<number> {
+  const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
+  const [{ runScan }, { UsageError }, { EXIT_ERROR }, { Progress }] = await Promise.all([
+    import("../app/scan.js"),
+    import("../app/errors.js"),
+    import("../app/exit.js"),
+    import("./progress.js"),
+  ]);
+  try {
+    const o = await runScan(inputs, opts, {
+      warn: err,
+      progress: (file) => new Progress(file, true),
+    });
+    const result = o.result;
+    if (opts.format === "table") {
+      process.stdout.write(result.tableText + "\n" + result.summaryText);
+    } else if (opts.format === "csv") {
+      process.stdout.write(fs.readFileSync(o.csvPath));
+    } else if (o.jsonPath) {
+      process.stdout.write(fs.readFileSync(o.jsonPath));
+    }
+    const written = [`CSV report: ${o.csvPath}`, `log: ${o.logPath}`];
+    if (o.jsonPath && opts.format !== "json") written.push(`JSON: ${o.jsonPath}`);
+    if (o.jsonlPath) written.push(`JSON lines: ${o.jsonlPath}`);
+    if (o.writeFlaggedPath) {
+      written.push(`flagged packets: ${o.writeFlaggedPath} (${result.flaggedWritten} written)`);
+      if (result.flaggedSkipped)
+        err(
+          `${result.flaggedSkipped} flagged packets of a second link type were not written to ${o.writeFlaggedPath}`,
+        );
+    }
+    process.stderr.write(written.join("\n") + "\n");
+    return o.exitCode;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(e.message);
+      return EXIT_ERROR;
+    }
+    throw e;
+  }
 }

@@ -1,70 +1,38 @@
 /**
- * The one pipeline that `pfw scan` and `pfw live` both run:
- *   record -> decode -> rules -> flow table -> sinks (packet log, JSON lines, flagged pcap, CSV/JSON/table).
- * The two commands differ only in their source. Hot path (handle): no allocation per packet except
- * for flagged packets' log lines. Packets of a flow direction already seen, in the common shape, take the
- * per-flow fast path (fast-path.ts) past the decoder, the rules and the flow lookup, with the same results;
- * `fastPath: false` (pfw scan --no-fast-path) sends every packet the full way.
+ * The one pipeline that `pfw scan`, `pfw live` and the dashboard all run:
+ *   record -> decode -> rules -> flow table -> events to sinks (sink.ts).
+ * The engine knows no output: reports, the console, the packet log, the flagged pcap are sinks it is given
+ * (src/report/, src/app/). The commands differ only in their source. Hot path (handle): no allocation per
+ * packet. Packets of a flow direction already seen, in the common shape, take the per-flow fast path
+ * (fast-path.ts) past the decoder, the rules and the flow lookup, with the same results — when the compiled
+ * rules say they read nothing but the 5-tuple (CompiledRules needs); `fastPath: false`
+ * (pfw scan --no-fast-path) sends every packet the full way.
  *
  * Rule reloads (live): every loaded ruleset gets its own range of global rule indexes, so flows and
  * reports keep naming the rule that really decided, even after the file changed.
  */
 import type { CaptureRecord } from "../capture/types.js";
-import { PcapWriter } from "../capture/writer.js";
 import { decodeFrame } from "../decode/frame.js";
 import { DecodedPacket } from "../decode/packet.js";
-import { FastPath } from "./fast-path.js";
 import { FlowTable, type FlowRecord } from "../flows/table.js";
-import { FlowCsvWriter } from "../report/csv.js";
-import { FlowReports } from "../report/flow-reports.js";
-import { JsonReportWriter } from "../report/json.js";
-import { PacketLog } from "../report/packet-log.js";
-import type { ReportContext } from "../report/flow-row.js";
-import type { RuleLookup } from "../report/rule-lookup.js";
-import { Summary } from "../report/summary.js";
-import { FlaggedFlowTable, renderSummary } from "../report/table.js";
 import { compileRules, type CompiledRules } from "../rules/compile.js";
 import { ACTION_VERDICT, VERDICT_RANK, type Cidr, type Ruleset, type Severity } from "../rules/types.js";
-
-/** Where the engine writes. Every path is optional. */
-export interface EngineOutputs {
-  csvPath?: string | null;
-  jsonPath?: string | null;
-  logPath?: string | null;
-  jsonlPath?: string | null;
-  writeFlaggedPath?: string | null;
-  /** Report every flow in CSV/JSON, not only flagged ones. */
-  allFlows?: boolean;
-  /** Rows of the terminal table (default 50). */
-  tableRows?: number;
-}
+import { EngineCounters, type RunError } from "./counters.js";
+import { FastPath } from "./fast-path.js";
+import type { EngineContext, PacketEvent, RuleLookup, Sink } from "./sink.js";
 
 export interface EngineOptions {
   ruleset: Ruleset;
   homeNet?: Cidr[];
-  outputs: EngineOutputs;
   maxFlows?: number;
   idleTimeoutSec?: { tcp: number; udp: number; other: number };
-  /** Called for each packet with a verdict rank >= minRank (live console). */
-  onVerdict?: (pkt: DecodedPacket, rec: CaptureRecord, rank: number, ruleIndex: number) => void;
-  /** Lowest rank passed to onVerdict (0 = ALLOWED too, 1 = flagged only). */
-  onVerdictMinRank?: number;
   /**
    * Per-flow fast path (fast-path.ts; default true). false: every packet goes through the full decoder,
    * the rules and the flow table's lookup (the reference; results are identical, only slower).
    */
   fastPath?: boolean;
-}
-
-/** Final state of a run, for the CLI. */
-export interface EngineResult {
-  summary: Summary;
-  tableText: string;
-  summaryText: string;
-  flaggedFlows: number;
-  flaggedPackets: number;
-  flaggedWritten: number;
-  flaggedSkipped: number;
+  /** Outputs, in the order they get each event (more can be added with addSink before the first packet). */
+  sinks?: Sink[];
 }
 
 interface Generation {
@@ -72,9 +40,12 @@ interface Generation {
   ruleset: Ruleset;
 }
 
+/** No sink wants packets of any rank at or above this. */
+const NO_RANK = 1 << 30;
+
 /** The shared scan/live pipeline. */
 export class Engine {
-  readonly summary = new Summary();
+  readonly counters = new EngineCounters();
   readonly pkt = new DecodedPacket();
   private compiled: CompiledRules;
   /** Rank of each local match index + 1 (index 0 = default action). */
@@ -82,59 +53,64 @@ export class Engine {
   private base = 0;
   private readonly generations: Generation[] = [];
   private readonly flows: FlowTable;
-  private readonly csv: FlowCsvWriter | null;
-  private readonly json: JsonReportWriter | null;
-  private readonly table: FlaggedFlowTable;
-  private readonly log: PacketLog | null;
-  private readonly reports: FlowReports;
-  private flaggedPcap: PcapWriter | null = null;
-  private flaggedLinktype = -1;
-  private flaggedWritten = 0;
-  private flaggedSkipped = 0;
-  private readonly ctx: ReportContext;
   private readonly homeNet: Cidr[];
   private finished = false;
   private readonly fast: FastPath | null;
-  /** Lowest verdict rank that needs the decoded packet (log, flagged pcap, onVerdict). */
-  private readonly needPktRank: number;
-  /**
-   * Flagged packets need nothing but the text log (and the flagged pcap): those of a known flow direction are
-   * logged from the line middle (PacketLog.middleFor) kept with their fast-path entry, without decoding.
-   */
-  private readonly cachedLines: boolean;
+  private readonly sinks: Sink[] = [];
+  /** Sinks by event, rebuilt by addSink. */
+  private packetSinks: Sink[] = [];
+  private flowSinks: Sink[] = [];
+  private decodeEventSinks: Sink[] = [];
+  /** Lowest packetRank of any sink (packets below it are never decoded for sinks). */
+  private needPktRank = NO_RANK;
+  /** The one sink that needs decoded packets and can replay from a memo (see Sink.replays), or null. */
+  private memoSink: Sink | null = null;
+  /** Sinks other than memoSink that want packets; all rawOnly when memoSink is set. */
+  private rawSinks: Sink[] = [];
+  private readonly ev: PacketEvent;
+  private readonly lookupFns: RuleLookup;
 
-  constructor(private readonly opts: EngineOptions) {
+  constructor(opts: EngineOptions) {
     this.homeNet = opts.homeNet ?? [];
     this.compiled = compileRules(opts.ruleset, { homeNet: this.homeNet });
     this.ranks = ranksOf(opts.ruleset);
     this.generations.push({ base: 0, ruleset: opts.ruleset });
-    this.ctx = { files: this.summary.files, rules: this.lookup() };
-    const o = opts.outputs;
-    this.csv = o.csvPath ? new FlowCsvWriter(o.csvPath, this.ctx, { allFlows: o.allFlows ?? false }) : null;
-    this.json = o.jsonPath
-      ? new JsonReportWriter(o.jsonPath, this.ctx, { allFlows: o.allFlows ?? false })
-      : null;
-    this.table = new FlaggedFlowTable(this.ctx, o.tableRows ?? 50);
-    this.log =
-      o.logPath || o.jsonlPath
-        ? new PacketLog({ textPath: o.logPath ?? null, jsonlPath: o.jsonlPath ?? null }, this.ctx)
-        : null;
-    this.reports = new FlowReports(this.ctx, {
-      summary: this.summary,
-      csv: this.csv,
-      json: this.json,
-      table: this.table,
-      allFlows: o.allFlows ?? false,
-    });
+    this.lookupFns = this.makeLookup();
     this.fast = opts.fastPath === false ? null : new FastPath();
-    this.needPktRank = opts.onVerdict ? Math.min(1, opts.onVerdictMinRank ?? 1) : 1;
-    this.cachedLines =
-      this.fast !== null && this.log?.hasText === true && !this.log.hasJsonl && !opts.onVerdict;
+    this.ev = {
+      rec: undefined as unknown as CaptureRecord,
+      pkt: this.pkt,
+      decoded: false,
+      fileIndex: 0,
+      rank: -1,
+      ruleIndex: -2,
+      flow: null,
+    };
     this.flows = new FlowTable({
       maxFlows: opts.maxFlows ?? 1_000_000,
       idleTimeoutSec: opts.idleTimeoutSec ?? { tcp: 3600, udp: 120, other: 120 },
       onEvict: (f) => this.onEvict(f),
     });
+    for (const s of opts.sinks ?? []) this.addSink(s);
+  }
+
+  /** Add an output; it gets every later event. Add sinks before the first packet to see the whole run. */
+  addSink(sink: Sink): void {
+    this.sinks.push(sink);
+    const ss = this.sinks;
+    this.packetSinks = ss.filter((s) => s.onPacket !== undefined && s.packetRank !== undefined);
+    this.flowSinks = ss.filter((s) => s.onFlowEnd !== undefined);
+    this.decodeEventSinks = ss.filter((s) => s.onDecodeEvent !== undefined);
+    this.needPktRank = Math.min(NO_RANK, ...this.packetSinks.map((s) => s.packetRank ?? NO_RANK));
+    const decoding = this.packetSinks.filter((s) => s.rawOnly !== true);
+    const m = decoding.length === 1 ? decoding[0]! : null;
+    this.memoSink = m !== null && m.replays === true && m.memo && m.replay ? m : null;
+    this.rawSinks = this.packetSinks.filter((s) => s !== this.memoSink);
+  }
+
+  /** What report sinks need: input names by file index and the rule texts. */
+  get context(): EngineContext {
+    return { files: this.counters.files, rules: this.lookupFns };
   }
 
   /** The ruleset now in force. */
@@ -155,6 +131,7 @@ export class Engine {
     this.ranks = ranksOf(ruleset);
     this.generations.push({ base: this.base, ruleset });
     this.fast?.clear();
+    for (const s of this.sinks) s.onRules?.(ruleset, this.base);
   }
 
   /** Packets that took the per-flow fast path so far. */
@@ -162,9 +139,17 @@ export class Engine {
     return this.fast?.hits ?? 0;
   }
 
-  /** Start a new input file; returns its index. */
+  /** Start a new input (file or live source); returns its index. */
   addFile(name: string): number {
-    return this.summary.addFile(name);
+    const i = this.counters.addFile(name);
+    for (const s of this.sinks) s.onFile?.(i, name);
+    return i;
+  }
+
+  /** Record a problem of a source (the run goes on). */
+  addError(e: RunError): void {
+    this.counters.errors.push(e);
+    for (const s of this.sinks) s.onError?.(e);
   }
 
   /** Process one record. Hot path. */
@@ -189,20 +174,28 @@ export class Engine {
         if (flow !== null) {
           fp.hits++;
           const rank = fp.rankOf(e);
-          this.summary.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, 0);
+          this.counters.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, 0);
           if (rank >= this.needPktRank) {
-            if (this.cachedLines) {
-              // flagged, text log only: the line from its cached middle, no decode
+            const ev = this.ev;
+            ev.rec = rec;
+            ev.fileIndex = fileIndex;
+            ev.rank = rank;
+            ev.ruleIndex = fp.ruleOf(e);
+            ev.flow = flow;
+            const ms = this.memoSink;
+            if (ms !== null) {
+              // only rawOnly sinks besides the memo sink: replay from the direction's memo, no decode
               const m = fp.attached[e];
-              if (m && this.log!.writeWithMiddle(m, rec.tsSec, rec.tsNsec, rec.hasTs, rec.frame, fileIndex)) {
-                if (this.opts.outputs.writeFlaggedPath) this.writeFlagged(rec);
+              ev.decoded = false;
+              if (m && rank >= ms.packetRank! && ms.replay!(m, ev)) {
+                this.emitRaw(rank);
                 return;
               }
             }
             const pkt = this.pkt;
             decodeFrame(pkt, rec.buf, rec.off, rec.off + rec.caplen, rec.linktype);
-            this.after(pkt, rec, fileIndex, rank, fp.ruleOf(e), flow);
-            if (this.cachedLines && rank >= 1) fp.attached[e] = this.log!.middleFor(pkt, rank, fp.ruleOf(e));
+            this.emitPacket(ev);
+            if (ms !== null && rank >= ms.packetRank!) fp.attached[e] = ms.memo!(ev);
           }
           return;
         }
@@ -236,7 +229,7 @@ export class Engine {
     this.lastLocal = local;
     const rank = local >= -1 ? (this.ranks[local + 1] ?? -1) : -1;
     const ruleIndex = local >= 0 ? local + this.base : local;
-    this.summary.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, pkt.event);
+    this.counters.addPacket(rec.tsSec, rec.tsNsec, rec.hasTs, rank, pkt.event);
     const flow = this.flows.update(
       pkt,
       rec.tsSec,
@@ -247,25 +240,36 @@ export class Engine {
       rec.frame,
       fileIndex,
     );
-    if (rank >= this.needPktRank) this.after(pkt, rec, fileIndex, rank, ruleIndex, flow);
+    if (rank >= this.needPktRank || (pkt.event !== 0 && this.decodeEventSinks.length > 0)) {
+      const ev = this.ev;
+      ev.rec = rec;
+      ev.fileIndex = fileIndex;
+      ev.rank = rank;
+      ev.ruleIndex = ruleIndex;
+      ev.flow = flow;
+      if (pkt.event !== 0) for (const s of this.decodeEventSinks) s.onDecodeEvent!(ev);
+      if (rank >= this.needPktRank) this.emitPacket(ev);
+    }
     return flow;
   }
 
-  /** Log, flagged pcap and onVerdict for a decoded packet with a verdict of rank >= needPktRank. */
-  private after(
-    pkt: DecodedPacket,
-    rec: CaptureRecord,
-    fileIndex: number,
-    rank: number,
-    ruleIndex: number,
-    flow: FlowRecord | null,
-  ): void {
-    if (rank >= 1) {
-      this.log?.log(pkt, rec.tsSec, rec.tsNsec, rec.hasTs, rank, ruleIndex, rec.frame, fileIndex, flow);
-      if (this.opts.outputs.writeFlaggedPath) this.writeFlagged(rec);
+  /** onPacket of every sink that wants this rank (the packet is decoded). */
+  private emitPacket(ev: PacketEvent): void {
+    ev.decoded = true;
+    const ss = this.packetSinks;
+    for (let i = 0; i < ss.length; i++) {
+      const s = ss[i]!;
+      if (ev.rank >= s.packetRank!) s.onPacket!(ev);
     }
-    if (this.opts.onVerdict && rank >= (this.opts.onVerdictMinRank ?? 1))
-      this.opts.onVerdict(pkt, rec, rank, ruleIndex);
+  }
+
+  /** onPacket of the rawOnly sinks (after the memo sink replayed). */
+  private emitRaw(rank: number): void {
+    const ss = this.rawSinks;
+    for (let i = 0; i < ss.length; i++) {
+      const s = ss[i]!;
+      if (rank >= s.packetRank!) s.onPacket!(this.ev);
+    }
   }
 
   /** Expire idle flows against a clock (live: wall time). */
@@ -273,8 +277,18 @@ export class Engine {
     this.flows.expire(nowSec);
   }
 
+  /** Expire idle flows and send the periodic counters to the sinks (live: once a second). */
+  tick(nowSec: number): void {
+    this.flows.expire(nowSec);
+    for (const s of this.sinks) s.onStats?.(this.counters, this.flows.size, nowSec);
+  }
+
   /** Rule id / reason / severity of a global rule index. */
   lookup(): RuleLookup {
+    return this.lookupFns;
+  }
+
+  private makeLookup(): RuleLookup {
     const gens = this.generations;
     const find = (i: number): { rs: Ruleset; local: number } => {
       if (i < 0) return { rs: this.compiled.ruleset, local: i };
@@ -323,47 +337,19 @@ export class Engine {
     };
   }
 
-  /** Flush every flow, close every output, and return the result. Idempotent. */
-  finish(): EngineResult {
+  /** End the run: every flow leaves the table (onFlowEnd), then every sink is closed. Idempotent. */
+  finish(): EngineCounters {
     if (!this.finished) {
       this.finished = true;
       this.flows.flushAll();
-      this.csv?.close();
-      this.json?.close(this.summary);
-      this.log?.close();
-      this.flaggedPcap?.close();
+      for (const s of this.sinks) s.close?.(this.counters);
     }
-    const s = this.summary;
-    return {
-      summary: s,
-      tableText: this.table.render(),
-      summaryText: renderSummary(s),
-      flaggedFlows: this.table.flagged,
-      flaggedPackets:
-        (s.packetVerdicts[VERDICT_RANK.BLOCKED] ?? 0) +
-        (s.packetVerdicts[VERDICT_RANK.ALERT] ?? 0) +
-        (s.packetVerdicts[VERDICT_RANK.UNKNOWN] ?? 0),
-      flaggedWritten: this.flaggedWritten,
-      flaggedSkipped: this.flaggedSkipped,
-    };
+    return this.counters;
   }
 
   private onEvict(f: FlowRecord): void {
-    this.reports.addFlow(f);
-  }
-
-  /** Flagged packets go to one classic pcap; it has one link type, so frames of another are counted, not written. */
-  private writeFlagged(rec: CaptureRecord): void {
-    if (!this.flaggedPcap) {
-      this.flaggedLinktype = rec.linktype;
-      this.flaggedPcap = new PcapWriter(this.opts.outputs.writeFlaggedPath!, { linktype: rec.linktype });
-    }
-    if (rec.linktype !== this.flaggedLinktype || rec.tsSec > 0xffffffff) {
-      this.flaggedSkipped++;
-      return;
-    }
-    this.flaggedPcap.writeRecord(rec.buf, rec.off, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec);
-    this.flaggedWritten++;
+    const ss = this.flowSinks;
+    for (let i = 0; i < ss.length; i++) ss[i]!.onFlowEnd!(f);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * Fans every flow leaving the flow table out to the report sinks (summary, CSV, JSON, terminal table),
- * building the flow's row (uid, Community ID, address text) at most once. Use as the table's onEvict:
- *   new FlowTable({ ..., onEvict: (f) => reports.addFlow(f) })
+ * The flow reports as one engine sink: every flow leaving the flow table goes to the summary, the CSV,
+ * the JSON document and the terminal table, with the flow's row (uid, Community ID, address text) built
+ * at most once. close() finishes the CSV and then the JSON document (which needs the final summary).
  */
+import type { Sink } from "../engine/sink.js";
 import type { FlowRecord } from "../flows/table.js";
 import type { FlowCsvWriter } from "./csv.js";
 import { flowRow, isFlagged, type FlowRow, type ReportContext } from "./flow-row.js";
@@ -19,15 +20,15 @@ export interface FlowReportSinks {
   allFlows?: boolean;
 }
 
-/** One onEvict handler for all report sinks. */
-export class FlowReports {
+/** Summary, CSV, JSON and terminal table fed from flow ends. */
+export class FlowReports implements Sink {
   constructor(
     private readonly ctx: ReportContext,
     private readonly sinks: FlowReportSinks,
   ) {}
 
   /** Account one flow leaving the flow table. */
-  addFlow(f: FlowRecord): void {
+  onFlowEnd(f: FlowRecord): void {
     const s = this.sinks;
     s.summary?.addFlow(f);
     const flagged = isFlagged(f.verdict);
@@ -38,5 +39,15 @@ export class FlowReports {
       s.json?.addRow(row);
     }
     if (flagged) s.table?.addFlow(f, row);
+  }
+
+  /** Finish the CSV, then the JSON document with the final summary. */
+  close(): void {
+    const s = this.sinks;
+    try {
+      s.csv?.close();
+    } finally {
+      if (s.json && s.summary) s.json.close(s.summary);
+    }
   }
 }

@@ -26,6 +26,7 @@
 import type { DecodedPacket } from "../decode/packet.js";
 import { Layer } from "../decode/packet.js";
 import { dstAddrString, srcAddrString } from "../decode/format.js";
+import type { PacketEvent, Sink } from "../engine/sink.js";
 import type { FlowRecord } from "../flows/table.js";
 import { verdictName, type ReportContext } from "./flow-row.js";
 import { BufferedFileWriter } from "./writer.js";
@@ -87,8 +88,10 @@ export function formatPacketLine(
 }
 let consoleLog: PacketLog | null = null;
 
-/** Formats and writes the suspicious-packets log. */
-export class PacketLog {
+/** Formats and writes the suspicious-packets log; an engine sink of flagged packets. */
+export class PacketLog implements Sink {
+  /** Flagged packets only (BLOCKED, ALERT, UNKNOWN). */
+  readonly packetRank = 1;
   /** Lines logged. */
   count = 0;
   private readonly text: BufferedFileWriter | null;
@@ -118,6 +121,28 @@ export class PacketLog {
   ) {
     this.text = opts.textPath ? new BufferedFileWriter(opts.textPath) : null;
     this.jsonl = opts.jsonlPath ? new BufferedFileWriter(opts.jsonlPath) : null;
+  }
+
+  /** Text log only: lines of a known flow direction can be written from a memo (see memo / replay). */
+  get replays(): boolean {
+    return this.text !== null && this.jsonl === null;
+  }
+
+  /** Sink: log one flagged packet. */
+  onPacket(ev: PacketEvent): void {
+    const r = ev.rec;
+    this.log(ev.pkt, r.tsSec, r.tsNsec, r.hasTs, ev.rank, ev.ruleIndex, r.frame, ev.fileIndex, ev.flow);
+  }
+
+  /** Sink: the line middle of this packet, for replay() of later packets of its flow direction. */
+  memo(ev: PacketEvent): Uint8Array | null {
+    return this.middleFor(ev.pkt, ev.rank, ev.ruleIndex);
+  }
+
+  /** Sink: log a packet (not decoded) from its direction's memo; false when it needs onPacket. */
+  replay(memo: Uint8Array, ev: PacketEvent): boolean {
+    const r = ev.rec;
+    return this.writeWithMiddle(memo, r.tsSec, r.tsNsec, r.hasTs, r.frame, ev.fileIndex);
   }
 
   /**

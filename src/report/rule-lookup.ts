@@ -1,15 +1,8 @@
 /** Rule index -> id / reason / severity for reports (index -1 is the ruleset's default action). */
-import type { Ruleset, Severity } from "../rules/types.js";
+import type { RuleLookup } from "../engine/sink.js";
+import type { Ruleset } from "../rules/types.js";
 
-/** What reports need to know about the rule that decided a packet. */
-export interface RuleLookup {
-  /** Rule id ("default" for -1). */
-  id(index: number): string;
-  /** Reason text. */
-  reason(index: number): string;
-  /** Severity, "" for the default action. */
-  severity(index: number): Severity | "";
-}
+export type { RuleLookup } from "../engine/sink.js";
 
 /** Id used for the default action in reports. */
 export const DEFAULT_RULE_ID = "default";

@@ -1,26 +1,21 @@
 /**
- * Summary accumulator shared by scan and live: counters fed per packet (numbers only, no allocation)
- * and per flow at eviction (top talkers), rendered by the table, JSON and live reports.
+ * The report summary shared by scan and live: the engine's per-packet counters (engine/counters.ts) and
+ * what is counted per flow at eviction (flows, flow verdicts, top talkers), rendered by the table, JSON
+ * and live reports.
  *
  * Top talkers: IP bytes sent + received per address, accumulated from flows as they leave the flow
  * table (so per flow, not per packet), in a bounded TopTalkers table (talkers.ts): when it holds
  * maxTalkers addresses it keeps those heavier than the median, so light addresses seen early may be lost.
  */
 import { DECODE_EVENT_NAMES } from "../decode/events.js";
+import type { EngineCounters, RunError } from "../engine/counters.js";
 import type { FlowRecord } from "../flows/table.js";
 import type { Verdict } from "../rules/types.js";
 import { RANK_VERDICT } from "./flow-row.js";
 import { TopTalkers } from "./talkers.js";
 
 /** A problem met while reading a capture (the report is still written). */
-export interface SummaryError {
-  file: string;
-  /** Stable error code (e.g. the reader's error class code). */
-  code: string;
-  /** Byte offset in the file, null if not applicable. */
-  offset: number | null;
-  message: string;
-}
+export type SummaryError = RunError;
 
 /** The `summary` object of the --json document (keys are stable). */
 export interface SummaryJson {
@@ -36,57 +31,59 @@ export interface SummaryJson {
   kernel_drops?: number;
 }
 
-/** Counters of one scan / live session. */
+/**
+ * The report summary of one scan / live session: the engine's counters (packets, verdicts, decode events,
+ * time span, errors) plus what reports count per flow (flows, flow verdicts, top talkers).
+ */
 export class Summary {
-  readonly files: string[] = [];
-  /** Frames read. */
-  packets = 0;
   /** Flows that left the flow table. */
   flows = 0;
-  /** Packets per verdict rank (VERDICT_RANK); packets without a verdict are not counted. */
-  readonly packetVerdicts = new Float64Array(4);
   /** Flows per worst-verdict rank. */
   readonly flowVerdicts = new Float64Array(4);
-  /** Packets per first decode event code. */
-  readonly decodeEvents = new Float64Array(256);
-  readonly errors: SummaryError[] = [];
-  /** Live capture counters (pfw live only): merged into the JSON summary as "captured" and "kernel_drops". */
-  live?: { captured: number; kernel_drops: number };
-  /** Earliest / latest packet time seen (whole seconds and nanoseconds); NaN before the first. */
-  firstSec = NaN;
-  firstNsec = 0;
-  lastSec = NaN;
-  lastNsec = 0;
   private readonly talkers: TopTalkers;
 
-  constructor(maxTalkers = 65536) {
+  constructor(
+    readonly counters: EngineCounters,
+    maxTalkers = 65536,
+  ) {
     this.talkers = new TopTalkers(maxTalkers);
   }
 
-  /** Record a capture file (its index in `files` is the fileIndex used by flows). */
-  addFile(name: string): number {
-    this.files.push(name);
-    return this.files.length - 1;
+  /** Input names by file index. */
+  get files(): readonly string[] {
+    return this.counters.files;
   }
-
-  /** Count one frame. verdictRank -1 = no verdict; event = DecodedPacket.event. Hot path: no allocation. */
-  addPacket(tsSec: number, tsNsec: number, hasTs: boolean, verdictRank: number, event: number): void {
-    this.packets++;
-    if (verdictRank >= 0 && verdictRank < 4)
-      this.packetVerdicts[verdictRank] = (this.packetVerdicts[verdictRank] ?? 0) + 1;
-    if (event > 0) {
-      const e = event & 0xff;
-      this.decodeEvents[e] = (this.decodeEvents[e] ?? 0) + 1;
-    }
-    if (!hasTs) return;
-    if (!(tsSec > this.firstSec || (tsSec === this.firstSec && tsNsec >= this.firstNsec))) {
-      this.firstSec = tsSec;
-      this.firstNsec = tsNsec;
-    }
-    if (!(tsSec < this.lastSec || (tsSec === this.lastSec && tsNsec <= this.lastNsec))) {
-      this.lastSec = tsSec;
-      this.lastNsec = tsNsec;
-    }
+  /** Frames read. */
+  get packets(): number {
+    return this.counters.packets;
+  }
+  /** Packets per verdict rank. */
+  get packetVerdicts(): Float64Array {
+    return this.counters.packetVerdicts;
+  }
+  /** Packets per first decode event code. */
+  get decodeEvents(): Float64Array {
+    return this.counters.decodeEvents;
+  }
+  /** Problems met while reading. */
+  get errors(): readonly RunError[] {
+    return this.counters.errors;
+  }
+  /** Live capture counters, if any. */
+  get live(): { captured: number; kernel_drops: number } | undefined {
+    return this.counters.live;
+  }
+  get firstSec(): number {
+    return this.counters.firstSec;
+  }
+  get firstNsec(): number {
+    return this.counters.firstNsec;
+  }
+  get lastSec(): number {
+    return this.counters.lastSec;
+  }
+  get lastNsec(): number {
+    return this.counters.lastNsec;
   }
 
   /** Count a flow leaving the flow table (call from onEvict). */
@@ -98,11 +95,6 @@ export class Summary {
     const v = f.ipVersion;
     this.talkers.add(v, f.addrWord(0, 0), f.addrWord(0, 1), f.addrWord(0, 2), f.addrWord(0, 3), bytes);
     this.talkers.add(v, f.addrWord(1, 0), f.addrWord(1, 1), f.addrWord(1, 2), f.addrWord(1, 3), bytes);
-  }
-
-  /** Record a reader / engine error. */
-  addError(e: SummaryError): void {
-    this.errors.push(e);
   }
 
   /** The n addresses with the most IP bytes (sent + received), heaviest first, ties by address. */

@@ -12,7 +12,10 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const CORPUS = process.env.PFW_CORPUS ?? path.resolve(REPO, "../shared/corpus");
 export const FIXTURES = path.join(REPO, "fixtures");
 
-/** Every capture file under the corpus (recursively), except truth/ and the top-level docs. */
+/** Top-level corpus folders that hold no capture of the tshark truth set. */
+const NOT_CAPTURE_DIRS = new Set(["truth", "truth-dpi", "suricata-verify"]);
+
+/** Every capture file under the corpus (recursively), except NOT_CAPTURE_DIRS and the top-level docs. */
 export function walkCorpus(): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -20,7 +23,8 @@ export function walkCorpus(): string[] {
       const abs = path.join(dir, e.name);
       const rel = path.relative(CORPUS, abs);
       if (e.isDirectory()) {
-        if (rel !== "truth") walk(abs);
+        // truth files, and the DPI truth and Suricata cases (read by their own tests), are not captures to walk
+        if (!NOT_CAPTURE_DIRS.has(rel)) walk(abs);
       } else if (rel !== "README.md" && rel !== "MANIFEST.tsv") out.push(rel);
     }
   };

@@ -10,7 +10,7 @@ import { readCaptureFile } from "../../src/capture/reader.js";
 import type { CaptureRecord } from "../../src/capture/types.js";
 import { decodeFrame } from "../../src/decode/frame.js";
 import { DecodedPacket } from "../../src/decode/packet.js";
-import { packetFields, PACKET_FIELDS } from "../../src/engine/packet-fields.js";
+import { packetFields, PACKET_FIELDS } from "../../src/report/packet-fields.js";
 import { corpusEntries, readTruth, type CorpusEntry } from "../helpers/corpus.js";
 
 const IPV6_EXT = new Set([0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254]);

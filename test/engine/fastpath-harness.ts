@@ -11,10 +11,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { readCaptureFile } from "../../src/capture/reader.js";
-import { newCaptureRecord, type CaptureRecord } from "../../src/capture/types.js";
-import type { DecodedPacket } from "../../src/decode/packet.js";
+import { newCaptureRecord } from "../../src/capture/types.js";
+import { ReportSet } from "../../src/app/outputs.js";
+import { looksLikeCapture } from "../../src/app/scan.js";
 import { Engine, type EngineOptions } from "../../src/engine/engine.js";
-import { looksLikeCapture } from "../../src/engine/scan.js";
+import type { PacketEvent, Sink } from "../../src/engine/sink.js";
 import { formatPacketLine } from "../../src/report/packet-log.js";
 import { parseRules } from "../../src/rules/load.js";
 import type { Cidr, Ruleset } from "../../src/rules/types.js";
@@ -107,39 +108,44 @@ export async function runEngine(
   const eopts: FastPathOptions = {
     ruleset: opts.ruleset,
     homeNet: opts.homeNet ?? [],
-    outputs: {
-      csvPath: out("report.csv"),
-      jsonPath: out("report.json"),
-      logPath: out("packets.log"),
-      jsonlPath: out("packets.jsonl"),
-      writeFlaggedPath: out("flagged.pcap"),
-      allFlows: opts.allFlows ?? false,
-    },
     fastPath,
   };
   if (opts.maxFlows !== undefined) eopts.maxFlows = opts.maxFlows;
   if (opts.idleTimeoutSec !== undefined) eopts.idleTimeoutSec = opts.idleTimeoutSec;
-  if (opts.onVerdictMinRank !== undefined) {
-    eopts.onVerdictMinRank = opts.onVerdictMinRank;
-    eopts.onVerdict = (pkt: DecodedPacket, rec: CaptureRecord, rank: number, ruleIndex: number) => {
-      const l = engine!.lookup();
-      verdictLines.push(
-        formatPacketLine(
-          pkt,
-          rec.tsSec,
-          rec.tsNsec,
-          rec.hasTs,
-          rank,
-          l.id(ruleIndex),
-          l.reason(ruleIndex),
-          rec.frame,
-          "live",
-        ) + ` rank=${rank} rule=${ruleIndex} caplen=${rec.caplen}`,
-      );
-    };
-  }
   engine = new Engine(eopts);
   const eng = engine;
+  const reports = new ReportSet(eng, {
+    csvPath: out("report.csv"),
+    jsonPath: out("report.json"),
+    logPath: out("packets.log"),
+    jsonlPath: out("packets.jsonl"),
+    writeFlaggedPath: out("flagged.pcap"),
+    allFlows: opts.allFlows ?? false,
+  });
+  if (opts.onVerdictMinRank !== undefined) {
+    // the live console's view: every packet of rank >= onVerdictMinRank, decoded
+    const console: Sink = {
+      packetRank: opts.onVerdictMinRank,
+      onPacket: (ev: PacketEvent) => {
+        const l = eng.lookup();
+        const rec = ev.rec;
+        verdictLines.push(
+          formatPacketLine(
+            ev.pkt,
+            rec.tsSec,
+            rec.tsNsec,
+            rec.hasTs,
+            ev.rank,
+            l.id(ev.ruleIndex),
+            l.reason(ev.ruleIndex),
+            rec.frame,
+            "live",
+          ) + ` rank=${ev.rank} rule=${ev.ruleIndex} caplen=${rec.caplen}`,
+        );
+      },
+    };
+    eng.addSink(console);
+  }
 
   for (const step of steps) {
     if ("setRules" in step) {
@@ -155,14 +161,14 @@ export async function runEngine(
           eng.handle(rec, fileIndex);
         });
         if (res.error)
-          eng.summary.addError({
+          eng.addError({
             file: step.file,
             code: res.error.code,
             offset: res.error.offset,
             message: res.error.message,
           });
       } catch (e) {
-        eng.summary.addError({
+        eng.addError({
           file: step.file,
           code: (e as NodeJS.ErrnoException).code ?? "IO",
           offset: null,
@@ -173,7 +179,8 @@ export async function runEngine(
       feedPackets(eng, eng.addFile(step.name), step.packets);
     }
   }
-  const r = eng.finish();
+  eng.finish();
+  const r = reports.result();
   const files: Record<string, string> = {};
   for (const n of OUTPUTS) {
     const p = path.join(dir, n);

@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readCaptureFile } from "../../src/capture/reader.js";
 import { generateMixedCapture } from "../../src/capture/synth.js";
 import { PcapWriter } from "../../src/capture/writer.js";
-import { loadRulesOrExplain, parseHomeNet } from "../../src/engine/common.js";
-import { runScanCli } from "../../src/engine/scan.js";
+import { loadRulesOrExplain, parseHomeNet } from "../../src/app/rules-file.js";
+import { runScanCli } from "../../src/cli/scan.js";
 import type { Cidr, Ruleset } from "../../src/rules/types.js";
 import { CORPUS, REPO_ROOT } from "../helpers/corpus.js";
 import {

@@ -8,6 +8,7 @@ import { FLOW_COLUMNS, flowRow, type ReportContext } from "../../src/report/flow
 import { JsonReportWriter } from "../../src/report/json.js";
 import { PacketLog } from "../../src/report/packet-log.js";
 import { ruleLookup } from "../../src/report/rule-lookup.js";
+import { EngineCounters } from "../../src/engine/counters.js";
 import { Summary } from "../../src/report/summary.js";
 import { FlaggedFlowTable, renderSummary } from "../../src/report/table.js";
 import { VERDICT_RANK, type Rule, type Ruleset } from "../../src/rules/types.js";
@@ -58,7 +59,7 @@ function scan(sinks: ((f: FlowRecord) => void)[], summary?: Summary): void {
     frame: number,
     file: number,
   ) => {
-    summary?.addPacket(sec, nsec, true, v, p.event);
+    summary?.counters.addPacket(sec, nsec, true, v, p.event);
     t.update(p, sec, nsec, 14 + p.ipTotalLen, v, r, frame, file);
   };
   feed(
@@ -99,7 +100,7 @@ function scan(sinks: ((f: FlowRecord) => void)[], summary?: Summary): void {
     3,
     1,
   );
-  summary?.addPacket(1704164649, 0, true, -1, 0); // an ARP frame: no verdict, not a flow
+  summary?.counters.addPacket(1704164649, 0, true, -1, 0); // an ARP frame: no verdict, not a flow
   expect(t.update(mkArp(), 1704164649, 0, 42, -1, -2, 4, 1)).toBeNull();
   t.flushAll();
 }
@@ -171,10 +172,10 @@ describe("CSV", () => {
 describe("JSON document", () => {
   it("has the stable shape, summary first, flows as CSV rows as objects", () => {
     const p = path.join(dir, "out.json");
-    const summary = new Summary();
-    summary.addFile("a.pcap");
-    summary.addFile("dir/b, c.pcap");
-    summary.addError({
+    const summary = new Summary(new EngineCounters());
+    summary.counters.addFile("a.pcap");
+    summary.counters.addFile("dir/b, c.pcap");
+    summary.counters.errors.push({
       file: "dir/b, c.pcap",
       code: "PCAP_TRUNCATED",
       offset: 1234,
@@ -224,7 +225,7 @@ describe("JSON document", () => {
   it("an empty result is still a valid document", () => {
     const p = path.join(dir, "empty.json");
     const w = new JsonReportWriter(p, ctx);
-    w.close(new Summary());
+    w.close(new Summary(new EngineCounters()));
     expect(JSON.parse(fs.readFileSync(p, "utf8"))).toEqual({
       summary: {
         files: 0,
@@ -338,8 +339,8 @@ describe("suspicious-packets log", () => {
 describe("terminal table and summary", () => {
   it("caps the flagged rows, most severe first, and says how many more", () => {
     const table = new FlaggedFlowTable(ctx, 2);
-    const summary = new Summary();
-    summary.addFile("a.pcap");
+    const summary = new Summary(new EngineCounters());
+    summary.counters.addFile("a.pcap");
     scan([(f) => table.addFlow(f)], summary);
     expect(table.flagged).toBe(3);
     expect(table.rows().map((r) => r.verdict)).toEqual(["BLOCKED", "ALERT"]);
@@ -357,10 +358,10 @@ describe("terminal table and summary", () => {
   });
 
   it("counts decode events by name", () => {
-    const s = new Summary();
-    s.addPacket(1, 0, true, -1, 26);
-    s.addPacket(2, 0, true, -1, 26);
-    s.addPacket(3, 0, false, -1, 0);
+    const s = new Summary(new EngineCounters());
+    s.counters.addPacket(1, 0, true, -1, 26);
+    s.counters.addPacket(2, 0, true, -1, 26);
+    s.counters.addPacket(3, 0, false, -1, 0);
     expect(s.decodeEventCounts()).toEqual({ TCP_TRUNCATED: 2 });
     expect(s.packets).toBe(3);
   });
@@ -375,15 +376,15 @@ describe("terminal table and summary", () => {
 describe("FlowReports fan-out", () => {
   it("feeds summary, CSV, JSON and table from one onEvict, building rows once per flow", async () => {
     const { FlowReports } = await import("../../src/report/flow-reports.js");
-    const summary = new Summary();
-    summary.addFile("a.pcap");
+    const summary = new Summary(new EngineCounters());
+    summary.counters.addFile("a.pcap");
     const csvPath = path.join(dir, "fan.csv");
     const jsonPath = path.join(dir, "fan.json");
     const csv = new FlowCsvWriter(csvPath, ctx);
     const json = new JsonReportWriter(jsonPath, ctx);
     const table = new FlaggedFlowTable(ctx);
     const reports = new FlowReports(ctx, { summary, csv, json, table });
-    scan([(f) => reports.addFlow(f)]);
+    scan([(f) => reports.onFlowEnd(f)]);
     csv.close();
     json.close(summary);
     expect([summary.flows, csv.rows, json.rows, table.flagged]).toEqual([4, 3, 3, 3]);

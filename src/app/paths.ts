@@ -1,18 +1,8 @@
-/** Helpers shared by the scan and live commands: rules loading, --home-net, report names. */
+/** Where pfw's own files are (package root, default rules) and where reports go by default. */
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseCidrDetailed } from "../rules/addr.js";
-import { formatProblem, loadRuleFile } from "../rules/load.js";
-import type { Cidr, Ruleset } from "../rules/types.js";
-
-/** A user mistake: printed as one line, exit code 2, no stack trace. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+import { UsageError } from "./errors.js";
 
 /** The package's root folder (works from src/ under vitest and from dist/src/ when built). */
 export function packageRoot(): string {
@@ -30,29 +20,10 @@ export function resolveDefaultRules(): string {
   return path.join(packageRoot(), "rules", "default.json");
 }
 
-/** Load a rule file or throw a UsageError listing every problem with its JSON path. */
-export function loadRulesOrExplain(file: string): Ruleset {
-  const res = loadRuleFile(file);
-  if (!res.ruleset || res.problems.length > 0) {
-    const lines = res.problems.map((p) => `  ${formatProblem(p)}`);
-    throw new UsageError(`${file}: ${res.problems.length} problem(s) in the rule file:\n${lines.join("\n")}`);
-  }
-  return res.ruleset;
-}
-
-/** Parse "--home-net a/b,c/d". */
-export function parseHomeNet(text: string | undefined): Cidr[] {
-  if (!text) return [];
-  const out: Cidr[] = [];
-  for (const part of text
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const r = parseCidrDetailed(part);
-    if (!r.cidr) throw new UsageError(`--home-net: "${part}": ${r.error}`);
-    out.push(r.cidr);
-  }
-  return out;
+/** pfw's version from package.json. */
+export function packageVersion(): string {
+  const text = fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 /** Local time stamp for report names: 20240102-030405. */

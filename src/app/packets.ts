@@ -6,8 +6,8 @@ import { readCaptureFile } from "../capture/reader.js";
 import type { CaptureRecord } from "../capture/types.js";
 import { decodeFrame } from "../decode/frame.js";
 import { DecodedPacket } from "../decode/packet.js";
-import { packetFields, PACKET_FIELDS } from "./packet-fields.js";
-import { BufferedOut } from "./out.js";
+import { packetFields, PACKET_FIELDS } from "../report/packet-fields.js";
+import { BufferedOut } from "../report/out.js";
 
 export interface ListPacketsOptions {
   csv: boolean;

@@ -1,0 +1,77 @@
+/**
+ * The standard report sinks of `pfw scan` and `pfw live`, attached to an engine from a list of paths:
+ * flow reports (summary, CSV, JSON, terminal table), the suspicious-packets log and JSON lines, and the
+ * flagged-packets pcap. Each is an engine sink (src/engine/sink.ts); a caller adds its own sinks beside them.
+ */
+import type { Engine } from "../engine/engine.js";
+import { FlowCsvWriter } from "../report/csv.js";
+import { FlaggedPcapSink } from "../report/flagged-pcap.js";
+import { FlowReports } from "../report/flow-reports.js";
+import { JsonReportWriter } from "../report/json.js";
+import { PacketLog } from "../report/packet-log.js";
+import { Summary } from "../report/summary.js";
+import { FlaggedFlowTable, renderSummary } from "../report/table.js";
+
+/** Where the reports go. Every path is optional. */
+export interface ReportOutputs {
+  csvPath?: string | null;
+  jsonPath?: string | null;
+  logPath?: string | null;
+  jsonlPath?: string | null;
+  writeFlaggedPath?: string | null;
+  /** Report every flow in CSV/JSON, not only flagged ones. */
+  allFlows?: boolean;
+  /** Rows of the terminal table (default 50). */
+  tableRows?: number;
+}
+
+/** What a finished run's reports say, for the CLI. */
+export interface ReportResult {
+  summary: Summary;
+  tableText: string;
+  summaryText: string;
+  flaggedFlows: number;
+  flaggedPackets: number;
+  flaggedWritten: number;
+  flaggedSkipped: number;
+}
+
+/** The standard sinks of one run. */
+export class ReportSet {
+  readonly summary: Summary;
+  readonly table: FlaggedFlowTable;
+  readonly log: PacketLog | null;
+  readonly flaggedPcap: FlaggedPcapSink | null;
+
+  /** Create the report files (opened now) and attach their sinks to the engine, flow reports first. */
+  constructor(engine: Engine, o: ReportOutputs) {
+    const ctx = engine.context;
+    this.summary = new Summary(engine.counters);
+    const allFlows = o.allFlows ?? false;
+    const csv = o.csvPath ? new FlowCsvWriter(o.csvPath, ctx, { allFlows }) : null;
+    const json = o.jsonPath ? new JsonReportWriter(o.jsonPath, ctx, { allFlows }) : null;
+    this.table = new FlaggedFlowTable(ctx, o.tableRows ?? 50);
+    this.log =
+      o.logPath || o.jsonlPath
+        ? new PacketLog({ textPath: o.logPath ?? null, jsonlPath: o.jsonlPath ?? null }, ctx)
+        : null;
+    this.flaggedPcap = o.writeFlaggedPath ? new FlaggedPcapSink(o.writeFlaggedPath) : null;
+    engine.addSink(new FlowReports(ctx, { summary: this.summary, csv, json, table: this.table, allFlows }));
+    if (this.log) engine.addSink(this.log);
+    if (this.flaggedPcap) engine.addSink(this.flaggedPcap);
+  }
+
+  /** The result after engine.finish(). */
+  result(): ReportResult {
+    const s = this.summary;
+    return {
+      summary: s,
+      tableText: this.table.render(),
+      summaryText: renderSummary(s),
+      flaggedFlows: this.table.flagged,
+      flaggedPackets: s.counters.flaggedPackets,
+      flaggedWritten: this.flaggedPcap?.written ?? 0,
+      flaggedSkipped: this.flaggedPcap?.skipped ?? 0,
+    };
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * `--write-flagged OUT.pcap` as an engine sink: every flagged packet (BLOCKED, ALERT, UNKNOWN) is copied
+ * to one classic pcap. A pcap file has one link type, so packets of a second link type (and those with a
+ * time stamp past 2106) are counted, not written. Reads only the record, never the decoded packet.
+ */
+import { PcapWriter } from "../capture/writer.js";
+import type { PacketEvent, Sink } from "../engine/sink.js";
+
+/** Writes flagged packets to a pcap file, opened at the first one. */
+export class FlaggedPcapSink implements Sink {
+  readonly packetRank = 1;
+  readonly rawOnly = true;
+  /** Packets written. */
+  written = 0;
+  /** Flagged packets not written (another link type, or a time stamp pcap cannot hold). */
+  skipped = 0;
+  private pcap: PcapWriter | null = null;
+  private linktype = -1;
+
+  constructor(readonly path: string) {}
+
+  onPacket(ev: PacketEvent): void {
+    const rec = ev.rec;
+    if (!this.pcap) {
+      this.linktype = rec.linktype;
+      this.pcap = new PcapWriter(this.path, { linktype: rec.linktype });
+    }
+    if (rec.linktype !== this.linktype || rec.tsSec > 0xffffffff) {
+      this.skipped++;
+      return;
+    }
+    this.pcap.writeRecord(rec.buf, rec.off, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec);
+    this.written++;
+  }
+
+  close(): void {
+    this.pcap?.close();
+  }
+}
