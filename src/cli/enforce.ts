@@ -1,25 +1,13 @@
 /**
- * `pfw enforce apply|status|flush`: argument parsing only (the work is in src/enforce).
+ * `pfw enforce apply|status|flush`: argument parsing and printing only (the work is src/app/enforce.ts).
  * Exit codes: 0 done, 2 error (not root, nft/iptables missing, rules invalid, kernel refused);
  * every error is one sentence on stderr.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 
-// src/enforce and src/rules are imported by the actions only, so `pfw --help` does not load them
-const loadEnforce = (): Promise<typeof import("../enforce/index.js")> => import("../enforce/index.js");
-
-/** The rules file shipped with pfw (rules/default.json beside package.json). */
-export function defaultRulesPath(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(path.join(dir, "package.json"))) return path.join(dir, "rules", "default.json");
-    dir = path.dirname(dir);
-  }
-  return path.resolve("rules", "default.json");
-}
+// src/app/enforce (and through it src/enforce, src/rules) is imported by the actions only, so `pfw --help`
+// does not load it
+const loadEnforce = (): Promise<typeof import("../app/enforce.js")> => import("../app/enforce.js");
 
 async function fail(e: unknown): Promise<void> {
   const { EnforceError } = await loadEnforce();
@@ -72,24 +60,15 @@ export function registerEnforceCommands(program: Command): void {
         netns?: string;
       }) => {
         try {
-          const { enforceApply, parseBackend, parseCidrList } = await loadEnforce();
-          const { formatProblem, loadRuleFile } = await import("../rules/load.js");
-          const file = o.rules ?? defaultRulesPath();
-          const loaded = loadRuleFile(file);
-          if (loaded.ruleset === undefined) {
-            for (const p of loaded.problems) process.stderr.write(`pfw: ${file}: ${formatProblem(p)}\n`);
+          const { applyRuleFile } = await loadEnforce();
+          const applied = await applyRuleFile(o);
+          const file = applied.file;
+          if (!applied.ok) {
+            for (const p of applied.problems) process.stderr.write(`pfw: ${file}: ${p}\n`);
             process.exitCode = 2;
             return;
           }
-          const sshPorts = o.sshPort.split(",").map((p) => Number(p.trim()));
-          const res = await enforceApply(loaded.ruleset, {
-            backend: parseBackend(o.backend),
-            dryRun: o.dryRun ?? false,
-            homeNet: o.homeNet !== undefined ? parseCidrList(o.homeNet) : undefined,
-            sshGuard: o.sshGuard,
-            sshPorts,
-            netns: o.netns,
-          });
+          const res = applied.result;
           for (const n of res.notes) process.stderr.write(`pfw: note: ${n}\n`);
           if (o.dryRun) {
             process.stdout.write(res.script);
@@ -112,11 +91,8 @@ export function registerEnforceCommands(program: Command): void {
     .addOption(netnsOption())
     .action(async (o: { backend: string; json?: boolean; netns?: string }) => {
       try {
-        const { enforceStatus, formatStatus, parseBackend } = await loadEnforce();
-        const st = await enforceStatus(
-          parseBackend(o.backend),
-          o.netns !== undefined ? { netns: o.netns } : {},
-        );
+        const { statusOf, formatStatus } = await loadEnforce();
+        const st = await statusOf(o.backend, o.netns);
         process.stdout.write(o.json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st));
         process.exitCode = 0;
       } catch (e) {
@@ -131,11 +107,8 @@ export function registerEnforceCommands(program: Command): void {
     .addOption(netnsOption())
     .action(async (o: { backend: string; netns?: string }) => {
       try {
-        const { enforceFlush, parseBackend } = await loadEnforce();
-        const removed = await enforceFlush(
-          parseBackend(o.backend),
-          o.netns !== undefined ? { netns: o.netns } : {},
-        );
+        const { flush } = await loadEnforce();
+        const removed = await flush(o.backend, o.netns);
         process.stdout.write(removed ? "pfw: removed pfw's rules.\n" : "pfw: nothing to remove.\n");
         process.exitCode = 0;
       } catch (e) {

@@ -6,17 +6,8 @@
  * so this costs no speed and keeps peak memory lower (a 1,000,000-flow scan). Needs `env -S` (coreutils
  * 8.30+, macOS, BSDs); `node dist/src/cli/main.js` runs with node's defaults.
  */
-import { Command, Option } from "commander";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import path from "node:path";
+import { Command } from "commander";
 
-/** pfw's version from package.json; read only when asked for (no file I/O at start-up otherwise). */
-function readVersion(): string {
-  const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-  return (JSON.parse(readFileSync(path.join(pkgRoot, "package.json"), "utf8")) as { version: string })
-    .version;
-}
 const args = process.argv.slice(2);
 // commander recognises -V/--version anywhere on the line (`pfw scan --version` too); help does not show it
 const wantsVersion = args.includes("-V") || args.includes("--version");
@@ -27,25 +18,12 @@ program
   .description(
     "Personal firewall and packet-capture analysis: scan captures against rules, watch interfaces live, enforce with nftables.",
   )
-  .version(wantsVersion ? readVersion() : "")
+  .version(wantsVersion ? (await import("../app/paths.js")).packageVersion() : "")
   .showHelpAfterError("(run with --help for usage)");
-
-program
-  .command("packets")
-  .description(
-    "print one line per frame (like tshark -T fields): frame, ts, len, caplen, addresses, ports, ...",
-  )
-  .argument("<file...>", "pcap / pcapng capture files (gzip allowed)")
-  .addOption(new Option("--csv", "CSV with a header line instead of tab-separated columns"))
-  .action(async (files: string[], opts: { csv?: boolean }) => {
-    const { listPackets } = await import("../app/packets.js");
-    const res = await listPackets(files, { csv: opts.csv ?? false });
-    for (const e of res.errors) process.stderr.write(`pfw: ${e}\n`);
-    process.exitCode = res.errors.length ? 2 : 0;
-  });
 
 /** Command modules, in help order, with the command names each registers. */
 const COMMANDS: [names: string[], load: () => Promise<(program: Command) => void>][] = [
+  [["packets"], async () => (await import("./packets.js")).registerPacketsCommand],
   [["scan"], async () => (await import("./scan.js")).registerScanCommand],
   [["interfaces", "live"], async () => (await import("./live.js")).registerLiveCommands],
   [["rules"], async () => (await import("./rules.js")).registerRulesCommands],
@@ -57,7 +35,7 @@ const COMMANDS: [names: string[], load: () => Promise<(program: Command) => void
 // inside their actions, so registering a command costs little.
 const first = args[0] ?? "";
 const versionOnly = first === "-V" || first === "--version";
-const known = first === "packets" || COMMANDS.some(([names]) => names.includes(first));
+const known = COMMANDS.some(([names]) => names.includes(first));
 for (const [names, load] of COMMANDS) {
   if (versionOnly) break;
   if (!known || names.includes(first)) (await load())(program);

@@ -1,6 +1,6 @@
 /**
  * `pfw rules check FILE...` and `pfw rules convert FILE`: argument parsing and printing only;
- * the work is in src/rules/load.ts (imported by the actions only, so `pfw --help` does not load it).
+ * the work is src/app/rules.ts (imported by the actions only, so `pfw --help` does not load it).
  * Exit code 2 (via process.exitCode) when a file has problems.
  */
 import type { Command } from "commander";
@@ -14,22 +14,19 @@ export function registerRulesCommands(program: Command): void {
     .description("validate rule files; print every problem with its JSON path (exit code 2 if any)")
     .argument("<file...>", "rule files (legacy allow/block or native format)")
     .action(async (files: string[]) => {
-      const { formatProblem, loadRuleFile } = await import("../rules/load.js");
+      const [{ checkRuleFile }, { EXIT_ERROR }] = await Promise.all([
+        import("../app/rules.js"),
+        import("../app/exit.js"),
+      ]);
       for (const file of files) {
-        const res = loadRuleFile(file);
-        if (res.ruleset === undefined) {
-          for (const p of res.problems) process.stderr.write(`${file}: ${formatProblem(p)}\n`);
-          process.exitCode = 2;
+        const c = checkRuleFile(file);
+        if (c.problems.length > 0) {
+          for (const p of c.problems) process.stderr.write(`${file}: ${p}\n`);
+          process.exitCode = EXIT_ERROR;
           continue;
         }
-        const rs = res.ruleset;
-        const n = rs.rules.length;
-        process.stdout.write(`${file}: OK, ${n} rule${n === 1 ? "" : "s"} (${rs.format})\n`);
-        if (rs.homeNet.length === 0 && rs.rules.some((r) => r.direction !== "any")) {
-          process.stdout.write(
-            `${file}: note: rules use "direction" but the file has no "home_net"; give --home-net (or run live) or they never match\n`,
-          );
-        }
+        process.stdout.write(`${file}: OK, ${c.rules} rule${c.rules === 1 ? "" : "s"} (${c.format})\n`);
+        for (const n of c.notes) process.stdout.write(`${file}: note: ${n}\n`);
       }
     });
 
@@ -38,14 +35,16 @@ export function registerRulesCommands(program: Command): void {
     .description("print the native-format equivalent of a rule file (same decisions for every packet)")
     .argument("<file>", "rule file (usually a legacy allow/block file)")
     .action(async (file: string) => {
-      const { formatNativeJson, formatProblem, loadRuleFile, rulesetToNative } =
-        await import("../rules/load.js");
-      const res = loadRuleFile(file);
-      if (res.ruleset === undefined) {
-        for (const p of res.problems) process.stderr.write(`${file}: ${formatProblem(p)}\n`);
-        process.exitCode = 2;
+      const [{ convertRuleFile }, { EXIT_ERROR }] = await Promise.all([
+        import("../app/rules.js"),
+        import("../app/exit.js"),
+      ]);
+      const res = convertRuleFile(file);
+      if ("problems" in res) {
+        for (const p of res.problems) process.stderr.write(`${file}: ${p}\n`);
+        process.exitCode = EXIT_ERROR;
         return;
       }
-      process.stdout.write(formatNativeJson(rulesetToNative(res.ruleset)));
+      process.stdout.write(res.text);
     });
 }
