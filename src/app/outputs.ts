@@ -75,3 +75,6 @@ export class ReportSet {
     };
   }
 }
+
+/** The live console sink (flagged packets as log lines, rate-limited), for a front end to attach. */
+export { ConsoleSink, CONSOLE_LINES_PER_SEC } from "../report/console.js";

@@ -18,7 +18,7 @@ export function registerLiveCommands(program: Command): void {
     .command("interfaces")
     .description("list network interfaces with their addresses (choose one for `pfw live`)")
     .action(async () => {
-      const { listInterfaces } = await import("../capture/live.js");
+      const { listInterfaces } = await import("../app/interfaces.js");
       for (const i of listInterfaces())
         process.stdout.write(`${i.name.padEnd(16)} ${i.addresses.join(" ") || "(no addresses)"}\n`);
       process.exitCode = 0;
@@ -76,8 +76,8 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
   const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
   const [{ LiveSession }, { listInterfaces }, { ConsoleSink }, exit] = await Promise.all([
     import("../app/live-session.js"),
-    import("../capture/live.js"),
-    import("../report/console.js"),
+    import("../app/interfaces.js"),
+    import("../app/outputs.js"),
     import("../app/exit.js"),
   ]);
   if (!iface) {
