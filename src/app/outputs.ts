@@ -19,6 +19,12 @@ export interface ReportOutputs {
   logPath?: string | null;
   jsonlPath?: string | null;
   writeFlaggedPath?: string | null;
+  /** Also write the CSV report to standard output (--format csv). */
+  stdoutCsv?: boolean;
+  /** Also write the JSON document to standard output (--format json). */
+  stdoutJson?: boolean;
+  /** Link type of the --write-flagged file when nothing is flagged (default: Ethernet). */
+  flaggedLinktype?: () => number;
   /** Report every flow in CSV/JSON, not only flagged ones. */
   allFlows?: boolean;
   /** Rows of the terminal table (default 50). */
@@ -48,25 +54,29 @@ export class ReportSet {
     const ctx = engine.context;
     this.summary = new Summary(engine.counters);
     const allFlows = o.allFlows ?? false;
-    const csv = o.csvPath ? new FlowCsvWriter(o.csvPath, ctx, { allFlows }) : null;
-    const json = o.jsonPath ? new JsonReportWriter(o.jsonPath, ctx, { allFlows }) : null;
+    const csv: FlowCsvWriter[] = [];
+    const json: JsonReportWriter[] = [];
+    if (o.csvPath) csv.push(new FlowCsvWriter(o.csvPath, ctx, { allFlows }));
+    if (o.stdoutCsv && o.csvPath !== "-") csv.push(new FlowCsvWriter("-", ctx, { allFlows }));
+    if (o.jsonPath) json.push(new JsonReportWriter(o.jsonPath, ctx, { allFlows }));
+    if (o.stdoutJson && o.jsonPath !== "-") json.push(new JsonReportWriter("-", ctx, { allFlows }));
     this.table = new FlaggedFlowTable(ctx, o.tableRows ?? 50);
     this.log =
       o.logPath || o.jsonlPath
         ? new PacketLog({ textPath: o.logPath ?? null, jsonlPath: o.jsonlPath ?? null }, ctx)
         : null;
-    this.flaggedPcap = o.writeFlaggedPath ? new FlaggedPcapSink(o.writeFlaggedPath) : null;
+    this.flaggedPcap = o.writeFlaggedPath ? new FlaggedPcapSink(o.writeFlaggedPath, o.flaggedLinktype) : null;
     engine.addSink(new FlowReports(ctx, { summary: this.summary, csv, json, table: this.table, allFlows }));
     if (this.log) engine.addSink(this.log);
     if (this.flaggedPcap) engine.addSink(this.flaggedPcap);
   }
 
-  /** The result after engine.finish(). */
-  result(): ReportResult {
+  /** The result after engine.finish(); tableWidth > 0 fits the table to that many columns. */
+  result(tableWidth = 0): ReportResult {
     const s = this.summary;
     return {
       summary: s,
-      tableText: this.table.render(),
+      tableText: this.table.render(tableWidth),
       summaryText: renderSummary(s),
       flaggedFlows: this.table.flagged,
       flaggedPackets: s.counters.flaggedPackets,

@@ -54,3 +54,85 @@ export function ensureParentDir(file: string): void {
     }
   }
 }
+
+/** One output a command will write: the option that named it and the path ("-" is stdout). */
+export interface OutputSpec {
+  option: string;
+  path: string;
+  /** A default name in reports/ (its folder is created; the name is reserved, never overwritten). */
+  isDefault?: boolean;
+}
+
+/**
+ * Reserve a set of default report names `<stem><ext>` for this run: each is created empty with O_EXCL, so
+ * two runs never get the same names (same capture name in the same second, or two at once); on a clash the
+ * next stem `<stem>-2`, `-3`, ... is tried. Returns the stem. Creates the folder of the stem if missing.
+ */
+export function reserveReportStem(stem: string, exts: readonly string[]): string {
+  ensureParentDir(`${stem}${exts[0] ?? ""}`);
+  for (let n = 1; n < 10_000; n++) {
+    const s = n === 1 ? stem : `${stem}-${n}`;
+    const made: string[] = [];
+    let clash = false;
+    for (const ext of exts) {
+      try {
+        fs.closeSync(
+          fs.openSync(
+            `${s}${ext}`,
+            fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL,
+            0o644,
+          ),
+        );
+        made.push(`${s}${ext}`);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+          for (const m of made) fs.rmSync(m, { force: true });
+          throw new UsageError(`${s}${ext}: cannot create the report: ${(e as NodeJS.ErrnoException).code}`);
+        }
+        clash = true;
+        break;
+      }
+    }
+    if (!clash) return s;
+    for (const m of made) fs.rmSync(m, { force: true });
+  }
+  throw new UsageError(`${stem}: no free report name`);
+}
+
+/**
+ * Check, before any capture is read, that every explicitly named output can be written: its folder exists
+ * (pfw creates only the default reports/ folder), it is not a folder, and it can be opened for writing.
+ * Nothing existing is truncated here; files this check had to create are removed again if a later one
+ * fails. Throws a UsageError naming the option and the path.
+ */
+export function checkOutputs(outputs: readonly OutputSpec[], reason: (e: unknown) => string): void {
+  const created: string[] = [];
+  try {
+    for (const o of outputs) {
+      if (o.path === "-" || o.isDefault) continue;
+      const abs = path.resolve(o.path);
+      const dir = path.dirname(abs);
+      let dst: fs.Stats;
+      try {
+        dst = fs.statSync(dir);
+      } catch {
+        throw new UsageError(
+          `${o.option} ${o.path}: the folder ${dir} does not exist (pfw creates only reports/)`,
+        );
+      }
+      if (!dst.isDirectory()) throw new UsageError(`${o.option} ${o.path}: ${dir} is not a folder`);
+      const existed = fs.existsSync(abs);
+      if (existed && fs.statSync(abs).isDirectory())
+        throw new UsageError(`${o.option} ${o.path}: it is a folder, not a file`);
+      try {
+        fs.closeSync(fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644));
+      } catch (e) {
+        throw new UsageError(`${o.option} ${o.path}: cannot write there: ${reason(e)}`);
+      }
+      if (!existed) created.push(abs);
+    }
+  } catch (e) {
+    for (const c of created) fs.rmSync(c, { force: true });
+    throw e;
+  }
+}

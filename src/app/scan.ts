@@ -8,12 +8,20 @@ import fs from "node:fs";
 import path from "node:path";
 import { readCaptureFile } from "../capture/reader.js";
 import type { CaptureRecord } from "../capture/types.js";
-import { Engine } from "../engine/engine.js";
+import os from "node:os";
+import { Engine, type EngineOptions } from "../engine/engine.js";
 import type { EngineContext, Sink } from "../engine/sink.js";
 import { UsageError } from "./errors.js";
 import { runExitCode } from "./exit.js";
 import { ReportSet, type ReportResult } from "./outputs.js";
-import { ensureParentDir, reportStamp, resolveDefaultRules } from "./paths.js";
+import { ioReason } from "./errno.js";
+import {
+  checkOutputs,
+  reportStamp,
+  reserveReportStem,
+  resolveDefaultRules,
+  type OutputSpec,
+} from "./paths.js";
 import { loadRulesOrExplain, parseHomeNet } from "./rules-file.js";
 
 /** Options of a scan (the CLI's options after parsing). */
@@ -29,6 +37,8 @@ export interface ScanOptions {
   writeFlagged?: string;
   maxFlows: string;
   progress?: boolean;
+  /** Fit the terminal table to this many columns (0: no limit). */
+  tableWidth?: number;
   /** false with --no-fast-path: every packet through the full decoder, rules and flow table (reference). */
   fastPath?: boolean;
 }
@@ -72,8 +82,7 @@ export function expandInputs(inputs: string[]): {
     try {
       st = fs.statSync(input);
     } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      errors.push({ input, message: `${input}: cannot read capture: ${why}` });
+      errors.push({ input, message: `${input}: cannot read capture: ${ioReason(e)}` });
       continue;
     }
     if (!st.isDirectory()) {
@@ -107,7 +116,31 @@ export function looksLikeCapture(p: string): boolean {
   }
 }
 
-/** Run a scan. Throws UsageError for bad options or rules (nothing written then). */
+/** Bytes of flow table per flow of --max-flows, allocated up front (src/flows/table.ts: about 106). */
+const FLOW_TABLE_BYTES_PER_FLOW = 106;
+
+/** The engine, or a UsageError when the flow table of maxFlows flows cannot be allocated. */
+function makeEngine(opts: EngineOptions, maxFlowsText: string): Engine {
+  const need = (opts.maxFlows ?? 0) * FLOW_TABLE_BYTES_PER_FLOW;
+  const gb = (n: number): string => `${(n / 1e9).toFixed(1)} GB`;
+  const refuse = (): UsageError =>
+    new UsageError(
+      `--max-flows ${maxFlowsText}: a flow table that size needs about ${gb(need)} of memory, which cannot be had ` +
+        `here (this machine has ${gb(os.totalmem())}); use a smaller number (the default 1000000 needs about 106 MB)`,
+    );
+  if (need > os.totalmem() * 0.75) throw refuse();
+  try {
+    return new Engine(opts);
+  } catch (e) {
+    if (e instanceof RangeError) throw refuse();
+    throw e;
+  }
+}
+
+/** Standard input as a capture: `pfw scan -`. */
+const STDIN = "-";
+
+/** Run a scan. Throws UsageError for bad options, rules or outputs (then nothing is written). */
 export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHooks): Promise<ScanOutcome> {
   const rulesPath = opts.rules ?? resolveDefaultRules();
   const ruleset = loadRulesOrExplain(rulesPath);
@@ -115,24 +148,43 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
   const maxFlows = Number(opts.maxFlows);
   if (!Number.isInteger(maxFlows) || maxFlows < 1)
     throw new UsageError(`--max-flows: "${opts.maxFlows}" is not a positive integer`);
+  if (inputs.filter((i) => i === STDIN).length > 1)
+    throw new UsageError(`"-" (standard input) can be given only once`);
 
-  const { files, errors: inputErrors } = expandInputs(inputs);
+  const { files, errors: inputErrors } = expandInputs(inputs.filter((i) => i !== STDIN));
+  if (inputs.includes(STDIN)) files.splice(inputs.slice(0, inputs.indexOf(STDIN)).length, 0, STDIN);
+
+  // Outputs: the explicit ones are checked before anything is read or created; default names in reports/
+  // are reserved (created empty, exclusively) so no two runs share them.
+  const first = files[0] ?? inputs[0] ?? "capture";
+  const base =
+    first === STDIN
+      ? "stdin"
+      : path
+          .basename(first)
+          .replace(/\.(gz)$/, "")
+          .replace(/\.[^.]+$/, "");
+  const csvDefault = opts.out === undefined;
+  const logDefault = opts.log === undefined && (csvDefault || opts.out === "-");
+  const explicit: OutputSpec[] = [];
+  if (!csvDefault) explicit.push({ option: "-o", path: opts.out! });
+  if (opts.log !== undefined) explicit.push({ option: "--log", path: opts.log });
+  else if (!logDefault) explicit.push({ option: "--log (beside -o)", path: logBeside(opts.out!) });
+  if (opts.json !== undefined) explicit.push({ option: "--json", path: opts.json });
+  if (opts.jsonl !== undefined) explicit.push({ option: "--jsonl", path: opts.jsonl });
+  if (opts.writeFlagged !== undefined) explicit.push({ option: "--write-flagged", path: opts.writeFlagged });
+  if (opts.writeFlagged === "-") throw new UsageError(`--write-flagged: give a file name (not "-")`);
+  checkOutputs(explicit, ioReason);
+  const exts = [...(csvDefault ? [".csv"] : []), ...(logDefault ? [".log"] : [])];
+  const stem =
+    exts.length > 0 ? reserveReportStem(path.join("reports", `${base}-${reportStamp()}`), exts) : "";
+  const csvPath = csvDefault ? `${stem}.csv` : opts.out!;
+  const logPath = opts.log ?? (logDefault ? `${stem}.log` : logBeside(csvPath));
+  const jsonPath = opts.json ?? null;
   for (const e of inputErrors) hooks.warn(e.message);
 
-  const stamp = reportStamp();
-  const base = path
-    .basename(files[0] ?? inputs[0] ?? "capture")
-    .replace(/\.(gz)$/, "")
-    .replace(/\.[^.]+$/, "");
-  const reportBase = path.join("reports", `${base}-${stamp}`);
-  const csvPath = opts.out ?? `${reportBase}.csv`;
-  const jsonPath = opts.json ?? (opts.format === "json" ? `${reportBase}.json` : null);
-  const logPath = opts.log ?? csvPath.replace(/\.csv$/, "") + ".log";
-  for (const p of [csvPath, jsonPath, logPath, opts.jsonl, opts.writeFlagged]) {
-    if (p) ensureParentDir(p);
-  }
-
-  const engine = new Engine({ ruleset, homeNet, maxFlows, fastPath: opts.fastPath !== false });
+  const engine = makeEngine({ ruleset, homeNet, maxFlows, fastPath: opts.fastPath !== false }, opts.maxFlows);
+  let firstLinktype = -1;
   const reports = new ReportSet(engine, {
     csvPath,
     jsonPath,
@@ -140,6 +192,9 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
     jsonlPath: opts.jsonl ?? null,
     writeFlaggedPath: opts.writeFlagged ?? null,
     allFlows: opts.allFlows ?? false,
+    stdoutCsv: opts.format === "csv",
+    stdoutJson: opts.format === "json",
+    flaggedLinktype: () => (firstLinktype >= 0 ? firstLinktype : 1),
   });
   for (const s of hooks.sinks?.(engine.context) ?? []) engine.addSink(s);
   for (const e of inputErrors)
@@ -148,11 +203,18 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
   let hadError = inputErrors.length > 0;
   for (const file of files) {
     const fileIndex = engine.addFile(file);
-    const progress = opts.progress !== false && hooks.progress ? hooks.progress(file) : null;
+    const source = file === STDIN ? "/dev/stdin" : file;
+    const progress =
+      opts.progress !== false && file !== STDIN && hooks.progress ? hooks.progress(file) : null;
     try {
-      const res = await readCaptureFile(file, (rec: CaptureRecord) => engine.handle(rec, fileIndex), {
-        onProgress: (done, total) => progress?.update(done, total),
-      });
+      const res = await readCaptureFile(
+        source,
+        (rec: CaptureRecord) => {
+          if (firstLinktype < 0) firstLinktype = rec.linktype;
+          engine.handle(rec, fileIndex);
+        },
+        { onProgress: (done, total) => progress?.update(done, total) },
+      );
       progress?.done();
       if (res.error) {
         hadError = true;
@@ -162,14 +224,15 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
     } catch (e) {
       progress?.done();
       hadError = true;
-      const msg = (e as Error).message;
+      const code = (e as NodeJS.ErrnoException).code;
+      const msg = code ? `${file}: cannot read capture: ${ioReason(e)}` : (e as Error).message;
       hooks.warn(msg);
-      engine.addError({ file, code: (e as NodeJS.ErrnoException).code ?? "IO", offset: null, message: msg });
+      engine.addError({ file, code: code ?? "IO", offset: null, message: msg });
     }
   }
 
   engine.finish();
-  const result = reports.result();
+  const result = reports.result(opts.tableWidth ?? 0);
   return {
     exitCode: runExitCode(hadError, result.flaggedFlows > 0 || result.flaggedPackets > 0),
     result,
@@ -179,4 +242,9 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
     jsonlPath: opts.jsonl ?? null,
     writeFlaggedPath: opts.writeFlagged ?? null,
   };
+}
+
+/** The log beside a CSV path: x/r.csv -> x/r.log. */
+function logBeside(csvPath: string): string {
+  return csvPath.replace(/\.csv$/, "") + ".log";
 }

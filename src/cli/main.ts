@@ -6,7 +6,7 @@
  * so this costs no speed and keeps peak memory lower (a 1,000,000-flow scan). Needs `env -S` (coreutils
  * 8.30+, macOS, BSDs); `node dist/src/cli/main.js` runs with node's defaults.
  */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 
 const args = process.argv.slice(2);
 // commander recognises -V/--version anywhere on the line (`pfw scan --version` too); help does not show it
@@ -19,7 +19,9 @@ program
     "Personal firewall and packet-capture analysis: scan captures against rules, watch interfaces live, enforce with nftables.",
   )
   .version(wantsVersion ? (await import("../app/paths.js")).packageVersion() : "")
-  .showHelpAfterError("(run with --help for usage)");
+  .showHelpAfterError("(run with --help for usage)")
+  // usage errors exit 2 (1 means "something was flagged"); see the catch below
+  .exitOverride();
 
 /** Command modules, in help order, with the command names each registers. */
 const COMMANDS: [names: string[], load: () => Promise<(program: Command) => void>][] = [
@@ -41,8 +43,19 @@ for (const [names, load] of COMMANDS) {
   if (!known || names.includes(first)) (await load())(program);
 }
 
+// `pfw scan ... | head -1`: a reader that goes away must not turn into an EPIPE stack trace; the reports
+// are still written and the exit code is the scan's.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+});
+
 program.parseAsync(process.argv).catch((e: unknown) => {
-  const err = e as Error & { code?: string };
+  const err = e as Error & { code?: string; exitCode?: number };
+  if (err instanceof CommanderError) {
+    // commander printed the problem (unknown option, missing argument, bad choice) or the help / version
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`pfw: ${err.message}\n`);
   if (process.env.PFW_DEBUG) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 2;

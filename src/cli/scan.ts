@@ -1,5 +1,4 @@
 /** `pfw scan`: argument parsing and printing only; the work is src/app/scan.ts. */
-import fs from "node:fs";
 import { Command, Option } from "commander";
 import type { ScanOptions } from "../app/scan.js";
 
@@ -45,6 +44,13 @@ export function registerScanCommand(program: Command): void {
     });
 }
 
+/** Columns of the terminal the table is printed to: $COLUMNS, else the TTY's width, else no limit (0). */
+export function terminalWidth(): number {
+  const env = Number(process.env.COLUMNS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return process.stdout.isTTY ? (process.stdout.columns ?? 0) : 0;
+}
+
 /** Run `pfw scan` with parsed options: print the table / CSV / JSON and what was written; returns the exit code. */
 export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promise<number> {
   const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
@@ -55,21 +61,23 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
     import("./progress.js"),
   ]);
   try {
-    const o = await runScan(inputs, opts, {
-      warn: err,
-      progress: (file) => new Progress(file, true),
-    });
+    const o = await runScan(
+      inputs,
+      { ...opts, tableWidth: terminalWidth() },
+      {
+        warn: err,
+        progress: (file) => new Progress(file, true),
+      },
+    );
     const result = o.result;
-    if (opts.format === "table") {
+    // -f csv and -f json were streamed to stdout by their sinks; -o - makes the CSV the whole stdout
+    if (opts.format === "table" && o.csvPath !== "-")
       process.stdout.write(result.tableText + "\n" + result.summaryText);
-    } else if (opts.format === "csv") {
-      process.stdout.write(fs.readFileSync(o.csvPath));
-    } else if (o.jsonPath) {
-      process.stdout.write(fs.readFileSync(o.jsonPath));
-    }
-    const written = [`CSV report: ${o.csvPath}`, `log: ${o.logPath}`];
-    if (o.jsonPath && opts.format !== "json") written.push(`JSON: ${o.jsonPath}`);
-    if (o.jsonlPath) written.push(`JSON lines: ${o.jsonlPath}`);
+    const written: string[] = [];
+    if (o.csvPath !== "-") written.push(`CSV report: ${o.csvPath}`);
+    if (o.logPath !== "-") written.push(`log: ${o.logPath}`);
+    if (o.jsonPath && o.jsonPath !== "-") written.push(`JSON: ${o.jsonPath}`);
+    if (o.jsonlPath && o.jsonlPath !== "-") written.push(`JSON lines: ${o.jsonlPath}`);
     if (o.writeFlaggedPath) {
       written.push(`flagged packets: ${o.writeFlaggedPath} (${result.flaggedWritten} written)`);
       if (result.flaggedSkipped)

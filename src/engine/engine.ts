@@ -324,6 +324,12 @@ export class Engine {
         if (i >= 0) reasons[i] = rule.reason;
         return rule.reason;
       },
+      rank: (i): number => {
+        if (i < -1) return -1;
+        const { rs, local } = find(i);
+        const action = local === -1 ? rs.defaultAction : rs.rules[local]?.action;
+        return action === undefined ? -1 : VERDICT_RANK[ACTION_VERDICT[action]];
+      },
       severity: (i): Severity | "" => {
         if (i < 0) return "";
         const hit = severities[i];

@@ -52,6 +52,8 @@ export interface RuleLookup {
   reason(index: number): string;
   /** Severity, "" for the default action. */
   severity(index: number): Severity | "";
+  /** Verdict rank of the rule's action (0 ALLOWED .. 3 BLOCKED; -1 for an index that names no rule). */
+  rank(index: number): number;
 }
 
 /** What sinks that build text need from the engine: input names by file index and the rule texts. */

@@ -1,7 +1,8 @@
 /**
  * `--write-flagged OUT.pcap` as an engine sink: every flagged packet (BLOCKED, ALERT, UNKNOWN) is copied
  * to one classic pcap. A pcap file has one link type, so packets of a second link type (and those with a
- * time stamp past 2106) are counted, not written. Reads only the record, never the decoded packet.
+ * time stamp past 2106) are counted, not written. Reads only the record, never the decoded packet. With
+ * nothing flagged the file is still written: a valid capture with no packets.
  */
 import { PcapWriter } from "../capture/writer.js";
 import type { PacketEvent, Sink } from "../engine/sink.js";
@@ -17,7 +18,11 @@ export class FlaggedPcapSink implements Sink {
   private pcap: PcapWriter | null = null;
   private linktype = -1;
 
-  constructor(readonly path: string) {}
+  /** emptyLinktype: the link type written when nothing was flagged (the file is then a valid empty capture). */
+  constructor(
+    readonly path: string,
+    private readonly emptyLinktype: () => number = () => 1,
+  ) {}
 
   onPacket(ev: PacketEvent): void {
     const rec = ev.rec;
@@ -34,6 +39,7 @@ export class FlaggedPcapSink implements Sink {
   }
 
   close(): void {
-    this.pcap?.close();
+    this.pcap ??= new PcapWriter(this.path, { linktype: this.emptyLinktype() });
+    this.pcap.close();
   }
 }

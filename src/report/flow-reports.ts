@@ -13,8 +13,10 @@ import type { FlaggedFlowTable } from "./table.js";
 
 export interface FlowReportSinks {
   summary?: Summary | null;
-  csv?: FlowCsvWriter | null;
-  json?: JsonReportWriter | null;
+  /** CSV writers (a file, and stdout with --format csv). */
+  csv?: FlowCsvWriter | readonly FlowCsvWriter[] | null;
+  /** JSON documents (a file, and stdout with --format json). */
+  json?: JsonReportWriter | readonly JsonReportWriter[] | null;
   table?: FlaggedFlowTable | null;
   /** CSV and JSON get every flow, not only flagged ones (--all-flows). The table shows flagged flows only. */
   allFlows?: boolean;
@@ -22,10 +24,16 @@ export interface FlowReportSinks {
 
 /** Summary, CSV, JSON and terminal table fed from flow ends. */
 export class FlowReports implements Sink {
+  private readonly csvs: readonly FlowCsvWriter[];
+  private readonly jsons: readonly JsonReportWriter[];
+
   constructor(
     private readonly ctx: ReportContext,
     private readonly sinks: FlowReportSinks,
-  ) {}
+  ) {
+    this.csvs = list(sinks.csv);
+    this.jsons = list(sinks.json);
+  }
 
   /** Account one flow leaving the flow table. */
   onFlowEnd(f: FlowRecord): void {
@@ -33,21 +41,37 @@ export class FlowReports implements Sink {
     s.summary?.addFlow(f);
     const flagged = isFlagged(f.verdict);
     let row: FlowRow | undefined;
-    if ((s.csv || s.json) && (flagged || s.allFlows)) {
+    if ((this.csvs.length > 0 || this.jsons.length > 0) && (flagged || s.allFlows)) {
       row = flowRow(f, this.ctx);
-      s.csv?.addRow(row);
-      s.json?.addRow(row);
+      for (const c of this.csvs) c.addRow(row);
+      for (const j of this.jsons) j.addRow(row);
     }
     if (flagged) s.table?.addFlow(f, row);
   }
 
-  /** Finish the CSV, then the JSON document with the final summary. */
+  /** Finish the CSVs, then the JSON documents with the final summary. */
   close(): void {
-    const s = this.sinks;
-    try {
-      s.csv?.close();
-    } finally {
-      if (s.json && s.summary) s.json.close(s.summary);
+    const errors: unknown[] = [];
+    for (const c of this.csvs) {
+      try {
+        c.close();
+      } catch (e) {
+        errors.push(e);
+      }
     }
+    const summary = this.sinks.summary;
+    for (const j of this.jsons) {
+      try {
+        if (summary) j.close(summary);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
   }
+}
+
+function list<T>(x: T | readonly T[] | null | undefined): readonly T[] {
+  if (x === null || x === undefined) return [];
+  return Array.isArray(x) ? (x as readonly T[]) : [x as T];
 }

@@ -5,8 +5,11 @@
  * Flows are written as they leave the flow table into PATH.flows.tmp; close() writes PATH with the
  * summary first and the flows copied in 64 KiB chunks, then removes the temporary file. Keys and their
  * order are stable (scripts and the live report use them). Only flagged flows unless allFlows.
+ * PATH "-" is standard output (the flows wait in a private temporary folder until close).
  */
 import fs from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
 import type { FlowRecord } from "../flows/table.js";
 import { flowRow, isFlagged, rowJson, type FlowRow, type ReportContext } from "./flow-row.js";
 import type { Summary } from "./summary.js";
@@ -20,6 +23,7 @@ export interface JsonReportOptions {
 export class JsonReportWriter {
   rows = 0;
   private readonly tmpPath: string;
+  private readonly tmpDir: string | null;
   private tmp: BufferedFileWriter | null;
 
   constructor(
@@ -27,7 +31,9 @@ export class JsonReportWriter {
     private readonly ctx: ReportContext,
     private readonly opts: JsonReportOptions = {},
   ) {
-    this.tmpPath = `${path}.flows.tmp`;
+    // stdout ("-"): the flows wait in a private temporary folder
+    this.tmpDir = path === "-" ? fs.mkdtempSync(join(os.tmpdir(), "pfw-json-")) : null;
+    this.tmpPath = this.tmpDir ? join(this.tmpDir, "flows.tmp") : `${path}.flows.tmp`;
     this.tmp = new BufferedFileWriter(this.tmpPath);
   }
 
@@ -68,6 +74,7 @@ export class JsonReportWriter {
     } finally {
       out.close();
       fs.rmSync(this.tmpPath, { force: true });
+      if (this.tmpDir) fs.rmSync(this.tmpDir, { recursive: true, force: true });
     }
   }
 }

@@ -82,7 +82,7 @@ export function formatPacketLine(
 ): string {
   consoleLog ??= new PacketLog(
     {},
-    { files: [], rules: { id: () => "", reason: () => "", severity: () => "" } },
+    { files: [], rules: { id: () => "", reason: () => "", severity: () => "", rank: () => -1 } },
   );
   return consoleLog.lineFor(pkt, tsSec, tsNsec, hasTs, verdictRank, ruleId, reason, frame, file);
 }

@@ -14,7 +14,12 @@ interface Ranked {
   bytes: number;
   seq: number;
   row: FlowRow;
+  /** Reason of the rule that gave the flow its verdict. */
+  reason: string;
 }
+
+/** Columns left out, in this order, when even clipped cells do not fit the width. */
+const DROP_ORDER = ["reason", "bytes o/r", "pkts o/r", "state", "rules", "proto", "first seen (UTC)"];
 
 /** Keeps the top flagged flows for the terminal table. */
 export class FlaggedFlowTable {
@@ -40,11 +45,25 @@ export class FlaggedFlowTable {
       const last = top[top.length - 1]!;
       if (!before(rank, bytes, seq, last)) return;
     }
-    const item: Ranked = { rank, bytes, seq, row: row ?? flowRow(f, this.ctx) };
+    const item: Ranked = {
+      rank,
+      bytes,
+      seq,
+      row: row ?? flowRow(f, this.ctx),
+      reason: this.decidingReason(f),
+    };
     let i = top.length;
     while (i > 0 && before(rank, bytes, seq, top[i - 1]!)) i--;
     top.splice(i, 0, item);
     if (top.length > this.maxRows) top.pop();
+  }
+
+  /** Reason of the flow's deciding rule: the first of its rules whose verdict is the flow's verdict. */
+  private decidingReason(f: FlowRecord): string {
+    const rules = this.ctx.rules;
+    const idx = f.ruleIndexes();
+    const deciding = idx.find((i) => rules.rank(i) === f.verdict) ?? idx[0];
+    return deciding === undefined ? "" : rules.reason(deciding);
   }
 
   /** Rows kept, most severe first. */
@@ -52,8 +71,11 @@ export class FlaggedFlowTable {
     return this.top.map((r) => r.row);
   }
 
-  /** The table text, with a line saying how many flagged flows are not shown. */
-  render(): string {
+  /**
+   * The table text, with a line saying how many flagged flows are not shown. maxWidth > 0 (the terminal's
+   * columns): the rules and reason cells are clipped, then columns left out, until every line fits.
+   */
+  render(maxWidth = 0): string {
     if (this.flagged === 0) return "No flagged flows.\n";
     const head = [
       "first seen (UTC)",
@@ -67,7 +89,7 @@ export class FlaggedFlowTable {
       "rules",
       "reason",
     ];
-    const rows = this.rows().map((r) => [
+    const rows = this.top.map(({ row: r, reason }) => [
       isoSeconds(r.ts),
       r.verdict,
       r.proto,
@@ -77,15 +99,42 @@ export class FlaggedFlowTable {
       `${r.orig_bytes}/${r.resp_bytes}`,
       r.conn_state,
       clip(r.rule_ids.join(","), 30),
-      clip(r.reasons[0] ?? "", 50),
+      clip(reason, 50),
     ]);
+    const fitted = maxWidth > 0 ? fit(head, rows, maxWidth) : { head, rows };
     const hidden = this.flagged - this.top.length;
     const more =
       hidden > 0
         ? `... and ${hidden} more flagged flow${hidden === 1 ? "" : "s"} (see the CSV report)\n`
         : "";
-    return `Flagged flows (${this.flagged}):\n${renderTable(head, rows)}\n${more}`;
+    return `Flagged flows (${this.flagged}):\n${renderTable(fitted.head, fitted.rows)}\n${more}`;
   }
+}
+
+/** Clip the rules and reason columns, then leave columns out, until the table is at most maxWidth wide. */
+function fit(head: string[], rows: string[][], maxWidth: number): { head: string[]; rows: string[][] } {
+  let h = head.slice();
+  let rs = rows.map((r) => r.slice());
+  const width = (): number => {
+    const w = h.map((c, i) => Math.max(c.length, ...rs.map((r) => (r[i] ?? "").length)));
+    return w.reduce((a, b) => a + b + 3, 1);
+  };
+  for (const name of ["reason", "rules"]) {
+    const i = h.indexOf(name);
+    const over = width() - maxWidth;
+    if (over <= 0) break;
+    const w = Math.max(h[i]!.length, ...rs.map((r) => r[i]!.length));
+    const target = Math.max(h[i]!.length, w - over);
+    rs = rs.map((r) => r.map((c, j) => (j === i ? clip(c, target) : c)));
+  }
+  for (const name of DROP_ORDER) {
+    if (width() <= maxWidth) break;
+    const i = h.indexOf(name);
+    if (i < 0 || h.length <= 3) continue;
+    h = h.filter((_, j) => j !== i);
+    rs = rs.map((r) => r.filter((_, j) => j !== i));
+  }
+  return { head: h, rows: rs };
 }
 
 function before(rank: number, bytes: number, seq: number, o: Ranked): boolean {

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 
 const DEFAULT_SIZE = 1 << 16;
+const WAIT = new Int32Array(new SharedArrayBuffer(4));
 
 /** A file opened for writing with batched writes. */
 export class BufferedFileWriter {
@@ -15,13 +16,21 @@ export class BufferedFileWriter {
   private pos = 0;
   private fd: number;
 
-  /** Open (create/truncate) path for writing. Throws the fs error (with its code) if it cannot. */
+  /** True when the reader of stdout went away (EPIPE): later output is dropped silently. */
+  broken = false;
+  private readonly stdout: boolean;
+
+  /**
+   * Open (create/truncate) path for writing; "-" is standard output (never closed here; EPIPE ends the
+   * output silently, as for `| head`). Throws the fs error (with its code) if it cannot.
+   */
   constructor(
     readonly path: string,
     size = DEFAULT_SIZE,
   ) {
     this.buf = Buffer.allocUnsafe(size);
-    this.fd = fs.openSync(path, "w");
+    this.stdout = path === "-";
+    this.fd = this.stdout ? 1 : fs.openSync(path, "w");
   }
 
   /** Queue text (UTF-8). */
@@ -90,13 +99,29 @@ export class BufferedFileWriter {
     try {
       this.flush();
     } finally {
-      fs.closeSync(this.fd);
+      if (!this.stdout) fs.closeSync(this.fd);
       this.fd = -1;
     }
   }
 
   private writeAll(data: Uint8Array): void {
     let off = 0;
-    while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off);
+    while (off < data.length && !this.broken) {
+      try {
+        off += fs.writeSync(this.fd, data, off, data.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (!this.stdout) throw e;
+        if (code === "EAGAIN") {
+          Atomics.wait(WAIT, 0, 0, 1); // a non-blocking pipe is full: wait 1 ms for the reader
+          continue;
+        }
+        if (code === "EPIPE") {
+          this.broken = true;
+          return;
+        }
+        throw e;
+      }
+    }
   }
 }

@@ -416,6 +416,7 @@ describe("suspicious-packets log: byte path", () => {
       id: (i: number) => (i === -1 ? "default" : `r${i}-${gen}`),
       reason: (i: number) => (i === 2 ? `naïve "reason" ${gen}` : `reason ${i}`),
       severity: () => "high" as const,
+      rank: () => 3,
     };
     const log = new PacketLog({ textPath: tp }, { files, rules: lookup });
     const expected: string[] = [];

@@ -134,13 +134,14 @@ describe("pfw scan exit codes", () => {
     const r = await pfw(["scan", "fixtures/no-such-file.pcap", "--rules", LEGACY, ...outs("missing")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("fixtures/no-such-file.pcap");
-    expect(r.stderr).toContain("ENOENT");
+    expect(r.stderr).toContain("cannot read capture: no such file or folder"); // a sentence, not "ENOENT"
   });
 
-  it("2 when an output folder cannot be made (e.g. under /proc), naming it; no hang", async () => {
+  it("2 when an output's folder does not exist (e.g. under /proc), naming it; no folder is made; no hang", async () => {
     const r = await pfw(["scan", "fixtures/example.pcap", "--rules", LEGACY, "--out", "/proc/nope/y.csv"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("pfw: /proc/nope/y.csv: cannot create the folder /proc/nope: ENOENT");
+    expect(r.stderr).toContain("pfw: -o /proc/nope/y.csv: the folder /proc/nope does not exist");
+    // issue 10: only the default reports/ folder is created; a named output's folder must exist
     const deep = t("new/sub/dir/deep.csv");
     const ok = await pfw([
       "scan",
@@ -151,8 +152,9 @@ describe("pfw scan exit codes", () => {
       deep,
       "--no-progress",
     ]);
-    expect(ok.code).toBe(1);
-    expect(fs.existsSync(deep)).toBe(true);
+    expect(ok.code).toBe(2);
+    expect(ok.stderr).toContain(`the folder ${path.dirname(deep)} does not exist`);
+    expect(fs.existsSync(t("new"))).toBe(false);
   });
 
   it("2 on a rule file with problems, listing every problem with its JSON path; no report written", async () => {
@@ -282,7 +284,7 @@ describe("pfw scan outputs", () => {
     expect(lines.length - 1).toBe(readJson(t("fcsv.json")).flows.length);
   });
 
-  it("--format json prints the JSON document on stdout (default path reports/<capture>-<time>.json)", async () => {
+  it("--format json prints the JSON document on stdout and writes no JSON file it was not asked for", async () => {
     const cwd = t("fjson");
     fs.mkdirSync(cwd);
     const r = await pfw(
@@ -303,7 +305,7 @@ describe("pfw scan outputs", () => {
     const doc = JSON.parse(r.stdout) as Report;
     expect(doc.summary.packets).toBe(examplePackets);
     const written = fs.readdirSync(path.join(cwd, "reports")).sort();
-    expect(written.some((n) => /^example-.+\.json$/.test(n))).toBe(true);
+    expect(written.some((n) => /^example-.+\.json$/.test(n))).toBe(false);
     expect(written.some((n) => /^example-.+\.csv$/.test(n))).toBe(true);
     expect(written.some((n) => /^example-.+\.log$/.test(n))).toBe(true);
   });
