@@ -8,7 +8,7 @@ export function registerPacketsCommand(program: Command): void {
     .description(
       "print one line per frame (like tshark -T fields): frame, ts, len, caplen, addresses, ports, ...",
     )
-    .argument("<file...>", "pcap / pcapng capture files (gzip allowed)")
+    .argument("<file...>", "pcap / pcapng capture files or folders (gzip allowed; - reads standard input)")
     .addOption(new Option("--csv", "CSV with a header line instead of tab-separated columns"))
     .action(async (files: string[], opts: { csv?: boolean }) => {
       const { listPackets } = await import("../app/packets.js");

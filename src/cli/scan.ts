@@ -12,7 +12,7 @@ export function registerScanCommand(program: Command): void {
     .description(
       "read captures (files or folders; pcap, pcapng, gzip), apply the rules, follow flows and report flagged flows",
     )
-    .argument("<file...>", "capture files or folders")
+    .argument("<file...>", "capture files or folders (- reads a capture from standard input)")
     .option("-r, --rules <file>", "rule file, legacy allow/block or native (default: rules/default.json)")
     .option(
       "--home-net <cidrs>",
