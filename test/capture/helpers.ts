@@ -12,7 +12,11 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const CORPUS = process.env.PFW_CORPUS ?? path.resolve(REPO, "../shared/corpus");
 export const FIXTURES = path.join(REPO, "fixtures");
 
-/** Every capture file under the corpus (recursively), except truth/ and the top-level docs. */
+/**
+ * Every file under the corpus (recursively), except the truth folders (truth/, truth-dpi/, ...) and the
+ * top-level docs. Files of case folders (suricata-verify/) are included: they must be read without a
+ * thrown exception too, whatever they hold.
+ */
 export function walkCorpus(): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -20,7 +24,7 @@ export function walkCorpus(): string[] {
       const abs = path.join(dir, e.name);
       const rel = path.relative(CORPUS, abs);
       if (e.isDirectory()) {
-        if (rel !== "truth") walk(abs);
+        if (!(dir === CORPUS && /^truth($|-)/.test(e.name))) walk(abs);
       } else if (rel !== "README.md" && rel !== "MANIFEST.tsv") out.push(rel);
     }
   };
