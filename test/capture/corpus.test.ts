@@ -1,7 +1,8 @@
 /**
  * Every file of ../shared/corpus (recursively, except the truth folders) is read without a thrown exception;
- * every capture MANIFEST.tsv lists has a tshark truth file, and for files tshark read fully (no <file>.tshark.stderr.txt) the frame count and each frame's time, length and
- * captured length equal truth/<file>.tshark.csv. Known differences are listed explicitly with the reason.
+ * every capture MANIFEST.tsv lists has a tshark truth file, and for files tshark read fully (no
+ * <file>.tshark.stderr.txt) the frame count and each frame's time, length and captured length equal
+ * truth/<file>.tshark.csv. Known differences are listed explicitly with the reason.
  */
 import fs from "node:fs";
 import path from "node:path";
