@@ -37,7 +37,7 @@ const PEND_SKIP = 2;
 const PEND_TRAILER = 3;
 
 /** Empty buffer (the record's buffer before the first record). */
-export const EMPTY = new Uint8Array(0);
+const EMPTY = new Uint8Array(0);
 
 /** Options of the capture parsers. */
 export interface CaptureParserOptions {
