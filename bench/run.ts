@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readCaptureFileSync } from "../src/capture/reader.js";
-import { generateMixedCapture } from "../src/capture/synth.js";
+import { generateMixedCapture } from "./synth.js";
 import { decodeFrame } from "../src/decode/frame.js";
 import { DecodedPacket } from "../src/decode/packet.js";
 

@@ -28,7 +28,7 @@ import {
   randomBytes,
   tcp,
   udp,
-} from "../src/capture/build-packet.js";
+} from "../test/support/packet.js";
 
 /** One frame of the example trace. */
 export interface TraceFrame {

@@ -22,8 +22,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
-import { LiveCaptureError, openLive, type LiveCapture } from "../capture/live.js";
+import { interfaceAddresses, LiveCaptureError, openLive, type LiveCapture } from "../capture/live.js";
 import type { CaptureRecord } from "../capture/types.js";
 import { PcapWriter } from "../capture/writer.js";
 import { Engine } from "../engine/engine.js";
@@ -101,21 +100,6 @@ export interface LiveOutcome {
 function copyRecord(rec: CaptureRecord): CaptureRecord {
   const buf = Uint8Array.prototype.slice.call(rec.buf, rec.off, rec.off + rec.caplen);
   return { ...rec, buf, off: 0 };
-}
-
-/** Local addresses of an interface (in a netns if given), by `ip -j addr show`; [] on any failure. */
-function interfaceAddresses(iface: string, netns?: string): string[] {
-  const argv = netns
-    ? ["-n", netns, "-j", "addr", "show", "dev", iface]
-    : ["-j", "addr", "show", "dev", iface];
-  const r = spawnSync("ip", argv, { encoding: "utf8" });
-  if (r.status !== 0) return [];
-  try {
-    const data = JSON.parse(r.stdout) as { addr_info?: { local?: string }[] }[];
-    return data.flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? "")).filter(Boolean);
-  } catch {
-    return []; // no JSON support: no derived home net
-  }
 }
 
 function safeRead(p: string): string | null {

@@ -1,9 +1,10 @@
 /**
  * Capture-file format errors.
- * Guarantees: every error a reader raises for bad file CONTENT is a CaptureFormatError with a stable `code`,
- * the file name and the byte offset (in the decompressed stream) where the problem starts. I/O errors
- * (ENOENT, EACCES, ...) are never wrapped into this class.
+ * Guarantees: every error a reader raises for bad file CONTENT is a CaptureFormatError (a PfwError) with a
+ * stable `code`, the file name and the byte offset (in the decompressed stream) where the problem starts.
+ * I/O errors (ENOENT, EACCES, ...) are never wrapped into this class.
  */
+import { PfwError } from "../net/errors.js";
 
 /** Stable codes of capture-format errors. */
 export type CaptureErrorCode =
@@ -19,26 +20,25 @@ export type CaptureErrorCode =
   | "GZIP_CORRUPT"; // gzip stream is corrupt or ends early
 
 /** A capture file is corrupt, truncated or of an unsupported variant. */
-export class CaptureFormatError extends Error {
+export class CaptureFormatError extends PfwError {
   /** Stable machine-readable code. */
-  readonly code: CaptureErrorCode;
+  declare readonly code: CaptureErrorCode;
   /** File name (or source name) as given to the reader. */
-  readonly file: string;
+  declare readonly file: string;
   /** Byte offset in the (decompressed) capture stream where the problem starts. */
-  readonly offset: number;
+  declare readonly offset: number;
   /** Short reason without file/offset prefix. */
   readonly reason: string;
 
   constructor(code: CaptureErrorCode, file: string, offset: number, reason: string) {
     super(
+      code,
       code === "BAD_MAGIC"
         ? `${file}: not a pcap or pcapng capture (${reason})`
         : `${file}: file truncated/corrupt at byte ${offset}: ${reason}`,
+      { file, offset },
     );
     this.name = "CaptureFormatError";
-    this.code = code;
-    this.file = file;
-    this.offset = offset;
     this.reason = reason;
   }
 }

@@ -18,7 +18,7 @@
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
-import type { LiveBackend, LiveCapture, LiveStats } from "./live.js";
+import type { LiveBackend, LiveCapture, LiveStats } from "./live-types.js";
 import { newCaptureRecord, type RecordSink } from "./types.js";
 
 /** The part of cap's native Cap object we use. */

@@ -1,8 +1,9 @@
 /**
- * Errors of live capture. Every failure to open or run a live capture is a LiveCaptureError with a stable
- * `code` and a message that is ONE sentence meant for the user (the CLI prints `message` and exits 2,
+ * Errors of live capture. Every failure to open or run a live capture is a LiveCaptureError (a PfwError)
+ * with a stable `code` and a message that is ONE sentence meant for the user (the CLI prints `message` and exits 2,
  * never a stack trace). `detail` keeps the raw text from libpcap / tcpdump for -v and bug reports.
  */
+import { PfwError } from "../net/errors.js";
 
 /** Stable codes of live-capture errors. */
 export type LiveCaptureErrorCode =
@@ -18,16 +19,15 @@ export type LiveCaptureErrorCode =
   | "CAPTURE_FAILED"; // anything else libpcap or tcpdump reported; `detail` has their text
 
 /** A live capture could not be opened or failed while running. */
-export class LiveCaptureError extends Error {
+export class LiveCaptureError extends PfwError {
   /** Stable machine-readable code. */
-  readonly code: LiveCaptureErrorCode;
+  declare readonly code: LiveCaptureErrorCode;
   /** Raw diagnostic text from libpcap / tcpdump (may be empty). */
   readonly detail: string;
 
   constructor(code: LiveCaptureErrorCode, message: string, detail = "") {
-    super(message);
+    super(code, message);
     this.name = "LiveCaptureError";
-    this.code = code;
     this.detail = detail;
   }
 }

@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
 import { LINKTYPE_NFLOG, nflogKernelTime } from "./live-nflog.js";
-import type { LiveBackend, LiveCapture, LiveStats } from "./live.js";
+import type { LiveBackend, LiveCapture, LiveStats } from "./live-types.js";
 import { newCaptureRecord, type RecordSink } from "./types.js";
 
 interface NativeHandle {

@@ -21,7 +21,7 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
-import type { LiveBackend, LiveCapture, LiveStats } from "./live.js";
+import type { LiveBackend, LiveCapture, LiveStats } from "./live-types.js";
 import { isNflogDevice, nflogTimeSink } from "./live-nflog.js";
 import { CaptureFormatError } from "./errors.js";
 import { CaptureParser } from "./parser.js";

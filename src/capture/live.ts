@@ -21,52 +21,20 @@
  * Guarantees: every open/run failure is a LiveCaptureError with a stable code and a one-sentence message;
  * records handed to the sink are reused (copy what you keep); start() resolves only once the kernel capture
  * is active, so traffic sent after it is captured; stop() resolves after the last record was delivered and
- * the final drop counters were read.
+ * the final drop counters were read. The contracts (LiveCapture, LiveStats, LiveBackend) live in
+ * live-types.ts, which the backends import instead of this module (no import circle).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { LiveCaptureError } from "./live-errors.js";
 import { loadNative, nativeAddonPath } from "./live-native.js";
 import { isNflogDevice } from "./live-nflog.js";
-import type { RecordSink } from "./types.js";
+import type { LiveBackend, LiveCapture } from "./live-types.js";
 
 export { LiveCaptureError, type LiveCaptureErrorCode } from "./live-errors.js";
-
-/** Counters of a live capture. -1 means the backend cannot know (cap backend drops). */
-export interface LiveStats {
-  /** Records delivered to the sink. */
-  captured: number;
-  /**
-   * Packets the kernel dropped because the capture buffer was full (pcap_stats ps_drop); -1 when the
-   * backend / device cannot count them exactly (cap; nflog through tcpdump after an overflow).
-   */
-  kernelDrops: number;
-  /** When kernelDrops is -1: at least this many packets were dropped (absent when nothing is known). */
-  kernelDropsMin?: number;
-  /** Packets the interface / driver dropped (pcap_stats ps_ifdrop). */
-  ifDrops: number;
-}
-
-/** A running (or ready-to-start) live capture. */
-export interface LiveCapture {
-  /**
-   * Start delivering records to sink; resolves once the kernel capture is active. onError receives a
-   * failure AFTER start (interface removed, helper died); nothing is delivered after it. The sink must not
-   * throw (an exception from it is a bug of the consumer and reaches the process as uncaught).
-   */
-  start(sink: RecordSink, onError?: (e: LiveCaptureError) => void): Promise<void>;
-  /** Stop; resolves after the last record was delivered and final counters read. Idempotent. */
-  stop(): Promise<void>;
-  /** Current counters (kernel counters are refreshed about once a second while running). */
-  stats(): LiveStats;
-  /** LINKTYPE_* of the capture (1 = Ethernet); known after start() resolved. */
-  readonly linktype: number;
-  /** Backend in use. */
-  readonly backend: LiveBackend;
-}
-
-/** Names of the capture backends. */
-export type LiveBackend = "tcpdump" | "cap" | "native";
+export type { LiveBackend, LiveCapture, LiveStats } from "./live-types.js";
+export type { RecordSink } from "./types.js";
 
 /** Options of openLive(). */
 export interface LiveOptions {
@@ -211,4 +179,30 @@ export function listInterfaces(): InterfaceInfo[] {
     }
   }
   return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Local addresses of iface (without prefix length, e.g. "10.0.0.1", "fe80::1"), from
+ * `ip [-n NETNS] -j addr show dev IFACE` run without a shell; an empty list on any failure (no ip program,
+ * no such interface or namespace, an ip without JSON output, a namespace name that is not a plain name).
+ */
+export function interfaceAddresses(iface: string, netns?: string): string[] {
+  if (netns !== undefined && !NETNS_RE.test(netns)) return [];
+  const argv = netns !== undefined ? ["-n", netns] : [];
+  argv.push("-j", "addr", "show", "dev", iface);
+  const r = spawnSync("ip", argv, { encoding: "utf8", shell: false, timeout: 10_000 });
+  if (r.error || r.status !== 0) return [];
+  try {
+    const data: unknown = JSON.parse(r.stdout);
+    if (!Array.isArray(data)) return [];
+    const out: string[] = [];
+    for (const link of data as { addr_info?: unknown }[]) {
+      if (!Array.isArray(link?.addr_info)) continue;
+      for (const a of link.addr_info as { local?: unknown }[])
+        if (typeof a?.local === "string" && a.local !== "") out.push(a.local);
+    }
+    return out;
+  } catch {
+    return []; // no JSON output (old iproute2)
+  }
 }

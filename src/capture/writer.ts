@@ -35,11 +35,13 @@ abstract class BufferedFile {
     this.buf = Buffer.alloc(Math.max(bufferSize, 4096));
   }
 
+  /** Make room for n header bytes in the buffer (throws after close()). */
   protected room(n: number): void {
     if (this.closed) throw new Error("capture writer is closed");
     if (this.len + n > this.buf.length) this.flush();
   }
 
+  /** Append n bytes of src from off (buffered, or written through when they do not fit). */
   protected put(src: Uint8Array, off: number, n: number): void {
     if (n <= this.buf.length - this.len) {
       this.buf.set(n === src.length && off === 0 ? src : src.subarray(off, off + n), this.len);
@@ -47,7 +49,9 @@ abstract class BufferedFile {
       return;
     }
     this.flush();
-    fs.writeSync(this.fd, src, off, n);
+    // larger than the free buffer: straight to the file (write(2) may write less than asked)
+    let p = 0;
+    while (p < n) p += fs.writeSync(this.fd, src, off + p, n - p);
   }
 
   /** Write buffered bytes to the file. */

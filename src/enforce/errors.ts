@@ -1,7 +1,9 @@
 /**
- * Errors of the enforcement layer. Every failure that reaches the user is one sentence with a
- * stable `code`; the CLI prints the message and exits with `exitCode` (2: pfw could not do its job).
+ * Errors of the enforcement layer. Every failure that reaches the user is an EnforceError (a PfwError): one
+ * sentence with a stable `code`; the CLI prints the message and exits with `exitCode` (2: pfw could not do
+ * its job).
  */
+import { PfwError } from "../net/errors.js";
 
 /** Stable codes of enforcement failures. */
 export type EnforceErrorCode =
@@ -17,16 +19,17 @@ export type EnforceErrorCode =
   | "BAD_ARGUMENT"; // bad CLI / API argument (address, timeout, backend, namespace name)
 
 /** An enforcement failure with a stable code; `exitCode` is what the CLI exits with. */
-export class EnforceError extends Error {
+export class EnforceError extends PfwError {
   override readonly name = "EnforceError";
-  readonly code: EnforceErrorCode;
+  /** Stable machine-readable code. */
+  declare readonly code: EnforceErrorCode;
+  /** What the CLI exits with (always 2). */
   readonly exitCode: number;
   /** Raw stderr of the tool that failed, if any (for --verbose / debugging). */
   readonly detail: string;
 
   constructor(code: EnforceErrorCode, message: string, detail = "") {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.exitCode = 2;
     this.detail = detail;
   }

@@ -2,20 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  CORPUS,
-  FIXTURES,
-  block,
-  cat,
-  collect,
-  epb,
-  idb,
-  payload,
-  pb,
-  shb,
-  spb,
-  walkCorpus,
-} from "./helpers.js";
+import { block, cat, epb, idb, payload, pb, shb, spb } from "../support/packet.js";
+import { CORPUS, FIXTURES, collect, walkCorpus } from "./helpers.js";
 
 /** Built file exercising every pcapng path, incl. blocks larger than the chunk and skipped blocks. */
 function builtPcapng(): Uint8Array {

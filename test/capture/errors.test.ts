@@ -3,7 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CaptureParser } from "../../src/capture/parser.js";
 import { readCaptureFileSync } from "../../src/capture/reader.js";
-import { CORPUS, block, cat, collect, epb, idb, pcapFile, payload, shb, type Rec } from "./helpers.js";
+import { block, cat, epb, idb, pcapFile, payload, shb } from "../support/packet.js";
+import { CORPUS, collect, type Rec } from "./helpers.js";
 import { CaptureFormatError } from "../../src/capture/errors.js";
 
 const GOOD = pcapFile({

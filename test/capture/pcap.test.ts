@@ -1,6 +1,7 @@
 /** Classic pcap variants: magics, byte orders, modified headers, timestamps, link-type field, versions. */
 import { describe, expect, it } from "vitest";
-import { collect, pcapFile, payload, type PcapRec } from "./helpers.js";
+import { pcapFile, payload, type PcapRec } from "../support/packet.js";
+import { collect } from "./helpers.js";
 
 const RECS: PcapRec[] = [
   { sec: 1700000000, frac: 123456, data: payload(60, 1) },

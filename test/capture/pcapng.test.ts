@@ -1,6 +1,7 @@
 /** pcapng: sections, byte orders, interfaces, if_tsresol / if_tsoffset, EPB / SPB / PB, skipped blocks. */
 import { describe, expect, it } from "vitest";
-import { Bytes, END_OPT, block, cat, collect, epb, idb, opt, payload, pb, shb, spb } from "./helpers.js";
+import { Bytes, END_OPT, block, cat, epb, idb, opt, payload, pb, shb, spb } from "../support/packet.js";
+import { collect } from "./helpers.js";
 
 const u8 = (...v: number[]): Uint8Array => Uint8Array.from(v);
 const ascii = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "latin1"));

@@ -8,7 +8,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CaptureFormatError } from "../../src/capture/errors.js";
 import { parseCaptureBuffer } from "../../src/capture/reader.js";
-import { CORPUS, END_OPT, FIXTURES, cat, collect, epb, idb, opt, shb } from "./helpers.js";
+import { END_OPT, cat, epb, idb, opt, shb } from "../support/packet.js";
+import { CORPUS, FIXTURES, collect } from "./helpers.js";
 
 const SEEDS = [
   fs.readFileSync(path.join(FIXTURES, "example.pcap")).subarray(0, 3000),

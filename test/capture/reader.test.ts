@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCaptureFile, readCaptureFileSync, READ_CHUNK } from "../../src/capture/reader.js";
-import { generateMixedCapture } from "../../src/capture/synth.js";
+import { generateMixedCapture } from "../../bench/synth.js";
 import { FIXTURES, copyRec, type Rec } from "./helpers.js";
 
 let tmp = "";

@@ -4,9 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readCaptureFileSync } from "../../src/capture/reader.js";
-import { generateMixedCapture } from "../../src/capture/synth.js";
+import { generateMixedCapture } from "../../bench/synth.js";
 import { PcapngWriter, PcapWriter } from "../../src/capture/writer.js";
-import { copyRec, payload, type Rec } from "./helpers.js";
+import { payload } from "../support/packet.js";
+import { copyRec, type Rec } from "./helpers.js";
 
 let tmp = "";
 beforeAll(() => {

@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import * as B from "../../src/capture/build-packet.js";
+import * as B from "../support/packet.js";
 import { PcapWriter } from "../../src/capture/writer.js";
 import { decodeFrame } from "../../src/decode/frame.js";
 import { DecodedPacket } from "../../src/decode/packet.js";

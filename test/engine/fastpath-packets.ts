@@ -16,7 +16,7 @@ import {
   TCP_PSH,
   TCP_RST,
   TCP_SYN,
-} from "../../src/capture/build-packet.js";
+} from "../support/packet.js";
 import type { Pkt } from "./fastpath-harness.js";
 
 export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN };

@@ -14,7 +14,7 @@ import path from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readCaptureFile } from "../../src/capture/reader.js";
-import { generateMixedCapture } from "../../src/capture/synth.js";
+import { generateMixedCapture } from "../../bench/synth.js";
 import { PcapWriter } from "../../src/capture/writer.js";
 import { loadRulesOrExplain, parseHomeNet } from "../../src/app/rules-file.js";
 import { runScanCli } from "../../src/cli/scan.js";

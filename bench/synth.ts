@@ -1,7 +1,9 @@
 /**
- * Synthetic mixed captures for benchmarks: TCP/UDP/ICMP over IPv4, IPv6, and 802.1Q-tagged frames.
- * Guarantees: deterministic for a given seed; streams to disk through PcapWriter's one buffer, so memory is
- * independent of nPackets (packets are prebuilt templates per flow, only timestamps change per record).
+ * Synthetic mixed captures for the benchmarks and the tests: TCP/UDP/ICMP over IPv4, IPv6, and
+ * 802.1Q-tagged frames, built with test/support/packet.ts.
+ * Guarantees: deterministic for a given seed (bench/ caches generated files by name); streams to disk
+ * through PcapWriter's one buffer, so memory is independent of nPackets (packets are prebuilt templates per
+ * flow, only timestamps change per record).
  */
 import {
   TCP_ACK,
@@ -16,8 +18,8 @@ import {
   randomBytes,
   tcp,
   udp,
-} from "./build-packet.js";
-import { PcapWriter } from "./writer.js";
+} from "../test/support/packet.js";
+import { PcapWriter } from "../src/capture/writer.js";
 
 /** Options of generateMixedCapture. */
 export interface SynthOptions {
@@ -33,7 +35,9 @@ export interface SynthOptions {
 
 /** Summary of a generated capture. */
 export interface SynthResult {
+  /** Records written. */
   packets: number;
+  /** File size in bytes. */
   bytes: number;
 }
 

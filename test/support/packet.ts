@@ -1,7 +1,16 @@
 /**
- * Tiny packet builder for fixtures, synthetic benchmark captures and tests: Ethernet (+802.1Q), ARP, IPv4,
- * IPv6, TCP, UDP, ICMP, ICMPv6 with correct checksums. Allocates per call: never use on a hot path.
+ * The one packet and capture-file builder of the tests, the benchmarks (bench/) and the fixture scripts
+ * (scripts/). Two parts:
+ * - frames: Ethernet (+802.1Q), ARP, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6 and small DNS messages with correct
+ *   checksums, plus a deterministic PRNG for payloads;
+ * - capture files: classic pcap and pcapng bytes in either byte order, block by block, including deliberately
+ *   corrupt variants (wrong trailers, caplen fields, versions) for the reader tests.
+ * Guarantees: deterministic (the same arguments give the same bytes; fixtures/ and the golden files depend
+ * on it, so a change here that changes bytes must regenerate and re-review them). Allocates per call: never
+ * use on a hot path (bench/synth.ts prebuilds templates and only rewrites timestamps).
  */
+
+/* ---------- frames ---------- */
 
 /** MAC address as 6 bytes, IPv4 as "a.b.c.d", IPv6 as full or "::"-compressed text. */
 export type Mac = string;
@@ -177,11 +186,15 @@ function pseudoHeader(src: string, dst: string, proto: number, len: number): Uin
   return p;
 }
 
-/** TCP flag bits. */
+/** TCP flag FIN. */
 export const TCP_FIN = 0x01;
+/** TCP flag SYN. */
 export const TCP_SYN = 0x02;
+/** TCP flag RST. */
 export const TCP_RST = 0x04;
+/** TCP flag PSH. */
 export const TCP_PSH = 0x08;
+/** TCP flag ACK. */
 export const TCP_ACK = 0x10;
 
 /** TCP segment fields; src/dst are the IP addresses (for the checksum). */
@@ -317,4 +330,187 @@ export function dnsAnswer(id: number, name: string, addr: string): Uint8Array {
   put16(a, 10, 4);
   a.set(ipv4Bytes(addr), 12);
   return concat(q, a);
+}
+
+/* ---------- capture files ---------- */
+
+/** Little helper writing numbers in a chosen byte order. */
+export class Bytes {
+  private parts: number[] = [];
+  /** le: little-endian numbers (default). */
+  constructor(readonly le = true) {}
+  /** Append one byte. */
+  u8(v: number): this {
+    this.parts.push(v & 0xff);
+    return this;
+  }
+  /** Append a 16-bit number. */
+  u16(v: number): this {
+    const b = [v & 0xff, (v >> 8) & 0xff];
+    this.parts.push(...(this.le ? b : b.reverse()));
+    return this;
+  }
+  /** Append a 32-bit number. */
+  u32(v: number): this {
+    const b = [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+    this.parts.push(...(this.le ? b : b.reverse()));
+    return this;
+  }
+  /** Append bytes. */
+  bytes(b: ArrayLike<number>): this {
+    for (let i = 0; i < b.length; i++) this.parts.push(b[i]!);
+    return this;
+  }
+  /** Append zeros up to a multiple of 4 bytes. */
+  pad4(): this {
+    while (this.parts.length % 4) this.parts.push(0);
+    return this;
+  }
+  /** Bytes so far. */
+  get length(): number {
+    return this.parts.length;
+  }
+  /** The bytes. */
+  out(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
+}
+
+/** Concatenation of byte arrays. */
+export function cat(...parts: Uint8Array[]): Uint8Array {
+  return Uint8Array.from(Buffer.concat(parts));
+}
+
+/** n recognisable payload bytes. */
+export function payload(n: number, seed = 1): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff);
+}
+
+/** One record of pcapFile(). */
+export interface PcapRec {
+  sec: number;
+  frac: number;
+  data: Uint8Array;
+  orig?: number;
+  /** Override the caplen field (for corrupt files). */
+  caplenField?: number;
+}
+
+/** Classic pcap file bytes. magic: the numeric magic written in the chosen byte order. */
+export function pcapFile(opts: {
+  le?: boolean;
+  magic?: number;
+  major?: number;
+  minor?: number;
+  linktype?: number;
+  snaplen?: number;
+  records: PcapRec[];
+}): Uint8Array {
+  const b = new Bytes(opts.le ?? true);
+  const magic = opts.magic ?? 0xa1b2c3d4;
+  b.u32(magic)
+    .u16(opts.major ?? 2)
+    .u16(opts.minor ?? 4)
+    .u32(0)
+    .u32(0)
+    .u32(opts.snaplen ?? 65535)
+    .u32(opts.linktype ?? 1);
+  for (const r of opts.records) {
+    b.u32(r.sec)
+      .u32(r.frac)
+      .u32(r.caplenField ?? r.data.length)
+      .u32(r.orig ?? r.data.length);
+    if (magic === 0xa1b2cd34) b.u32(3).u16(0x0800).u8(0).u8(0);
+    b.bytes(r.data);
+  }
+  return b.out();
+}
+
+/** One pcapng option. */
+export function opt(le: boolean, code: number, value: Uint8Array): Uint8Array {
+  return new Bytes(le).u16(code).u16(value.length).bytes(value).pad4().out();
+}
+/** The pcapng end-of-options option. */
+export const END_OPT = (le: boolean): Uint8Array => new Bytes(le).u32(0).out();
+
+/** A generic pcapng block: type, body (already padded), trailer = total length (override for corruption). */
+export function block(le: boolean, type: number, body: Uint8Array, trailer?: number): Uint8Array {
+  const total = 12 + body.length;
+  return new Bytes(le)
+    .u32(type)
+    .u32(total)
+    .bytes(body)
+    .u32(trailer ?? total)
+    .out();
+}
+
+/** pcapng Section Header Block (byte-order magic, version 1.0 unless given, unknown section length). */
+export function shb(
+  le: boolean,
+  opts: { major?: number; minor?: number; options?: Uint8Array } = {},
+): Uint8Array {
+  const body = new Bytes(le)
+    .u32(0x1a2b3c4d)
+    .u16(opts.major ?? 1)
+    .u16(opts.minor ?? 0)
+    .u32(0xffffffff)
+    .u32(0xffffffff)
+    .bytes(opts.options ?? new Uint8Array(0))
+    .out();
+  return block(le, 0x0a0d0d0a, body);
+}
+
+/** pcapng Interface Description Block. */
+export function idb(le: boolean, linktype: number, snaplen = 0, options?: Uint8Array): Uint8Array {
+  const body = new Bytes(le)
+    .u16(linktype)
+    .u16(0)
+    .u32(snaplen)
+    .bytes(options ?? new Uint8Array(0))
+    .out();
+  return block(le, 1, body);
+}
+
+/** pcapng Enhanced Packet Block (timestamp as high and low 32-bit words). */
+export function epb(
+  le: boolean,
+  ifid: number,
+  hi: number,
+  lo: number,
+  data: Uint8Array,
+  orig?: number,
+  options?: Uint8Array,
+): Uint8Array {
+  const body = new Bytes(le)
+    .u32(ifid)
+    .u32(hi)
+    .u32(lo)
+    .u32(data.length)
+    .u32(orig ?? data.length)
+    .bytes(data)
+    .pad4()
+    .bytes(options ?? new Uint8Array(0))
+    .out();
+  return block(le, 6, body);
+}
+
+/** pcapng obsolete Packet Block (16-bit interface id). */
+export function pb(le: boolean, ifid: number, hi: number, lo: number, data: Uint8Array): Uint8Array {
+  const body = new Bytes(le)
+    .u16(ifid)
+    .u16(0)
+    .u32(hi)
+    .u32(lo)
+    .u32(data.length)
+    .u32(data.length)
+    .bytes(data)
+    .pad4()
+    .out();
+  return block(le, 2, body);
+}
+
+/** pcapng Simple Packet Block. */
+export function spb(le: boolean, orig: number, data: Uint8Array): Uint8Array {
+  const body = new Bytes(le).u32(orig).bytes(data).pad4().out();
+  return block(le, 3, body);
 }
