@@ -77,7 +77,7 @@ export class ReportSet {
     return {
       summary: s,
       tableText: this.table.render(tableWidth),
-      summaryText: renderSummary(s),
+      summaryText: renderSummary(s, 5, tableWidth),
       flaggedFlows: this.table.flagged,
       flaggedPackets: s.counters.flaggedPackets,
       flaggedWritten: this.flaggedPcap?.written ?? 0,

@@ -3,7 +3,7 @@
  * Output is batched into large writes; a capture error is reported after every readable frame was printed.
  * Folders are expanded as `pfw scan` expands them; several captures get a `file` column.
  */
-import { readCaptureFile } from "../capture/reader.js";
+import { readCaptureFile, readCaptureStream } from "../capture/reader.js";
 import type { CaptureRecord } from "../capture/types.js";
 import { decodeFrame } from "../decode/frame.js";
 import { DecodedPacket } from "../decode/packet.js";
@@ -53,7 +53,8 @@ export async function listPackets(inputs: string[], opts: ListPacketsOptions): P
       frames++;
     };
     try {
-      const res = await readCaptureFile(file === "-" ? "/dev/stdin" : file, sink);
+      const res =
+        file === "-" ? await readCaptureStream(file, process.stdin, sink) : await readCaptureFile(file, sink);
       if (res.error) errors.push(res.error.message);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { readCaptureFile } from "../capture/reader.js";
+import { readCaptureFile, readCaptureStream } from "../capture/reader.js";
 import type { CaptureRecord } from "../capture/types.js";
 import os from "node:os";
 import { Engine, type EngineOptions } from "../engine/engine.js";
@@ -151,6 +151,8 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
   if (inputs.filter((i) => i === STDIN).length > 1)
     throw new UsageError(`"-" (standard input) can be given only once`);
 
+  // the flow table is allocated first: a --max-flows too big for memory is refused before anything is written
+  const engine = makeEngine({ ruleset, homeNet, maxFlows, fastPath: opts.fastPath !== false }, opts.maxFlows);
   const { files, errors: inputErrors } = expandInputs(inputs.filter((i) => i !== STDIN));
   if (inputs.includes(STDIN)) files.splice(inputs.slice(0, inputs.indexOf(STDIN)).length, 0, STDIN);
 
@@ -183,7 +185,6 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
   const jsonPath = opts.json ?? null;
   for (const e of inputErrors) hooks.warn(e.message);
 
-  const engine = makeEngine({ ruleset, homeNet, maxFlows, fastPath: opts.fastPath !== false }, opts.maxFlows);
   let firstLinktype = -1;
   const reports = new ReportSet(engine, {
     csvPath,
@@ -203,18 +204,19 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
   let hadError = inputErrors.length > 0;
   for (const file of files) {
     const fileIndex = engine.addFile(file);
-    const source = file === STDIN ? "/dev/stdin" : file;
     const progress =
       opts.progress !== false && file !== STDIN && hooks.progress ? hooks.progress(file) : null;
     try {
-      const res = await readCaptureFile(
-        source,
-        (rec: CaptureRecord) => {
-          if (firstLinktype < 0) firstLinktype = rec.linktype;
-          engine.handle(rec, fileIndex);
-        },
-        { onProgress: (done, total) => progress?.update(done, total) },
-      );
+      const onRecord = (rec: CaptureRecord): void => {
+        if (firstLinktype < 0) firstLinktype = rec.linktype;
+        engine.handle(rec, fileIndex);
+      };
+      const res =
+        file === STDIN
+          ? await readCaptureStream(file, process.stdin, onRecord)
+          : await readCaptureFile(file, onRecord, {
+              onProgress: (done, total) => progress?.update(done, total),
+            });
       progress?.done();
       if (res.error) {
         hadError = true;

@@ -227,6 +227,62 @@ async function readGzip(
 }
 
 /**
+ * Read a capture from a stream (standard input: `pfw scan -`; any pipe or socket, which /dev/stdin cannot
+ * always open). gzip is detected from the first bytes. Records are delivered as from readCaptureFile.
+ */
+export async function readCaptureStream(
+  name: string,
+  input: AsyncIterable<Buffer | string>,
+  sink: RecordSink,
+  opts: Pick<ReadOptions, "signal"> = {},
+): Promise<ReadResult> {
+  const parser = new CaptureParser(sink, { fileName: name });
+  const it = input[Symbol.asyncIterator]();
+  const chunks = async function* (first: Buffer | null): AsyncGenerator<Buffer> {
+    if (first) yield first;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    }
+  };
+  let first: Buffer | null = null;
+  try {
+    const r = await it.next();
+    if (!r.done) first = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+  } catch (e) {
+    throw ioError(name, e);
+  }
+  const gzip = first !== null && isGzip(first, first.length);
+  let err: CaptureFormatError | undefined;
+  let src: AsyncIterable<Buffer> = chunks(first);
+  let gunzip: zlib.Gunzip | null = null;
+  if (gzip) {
+    gunzip = zlib.createGunzip({ chunkSize: READ_CHUNK });
+    const raw = Readable.from(src, { objectMode: false });
+    raw.on("error", (e) => gunzip!.destroy(e));
+    raw.pipe(gunzip);
+    src = gunzip as AsyncIterable<Buffer>;
+  }
+  try {
+    for await (const chunk of src) {
+      opts.signal?.throwIfAborted();
+      err = guard(() => parser.push(chunk));
+      if (err) break;
+    }
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    if (e instanceof CaptureFormatError) err = e;
+    else if (gzip) err = gzipError(name, parser, e);
+    else throw ioError(name, e);
+  } finally {
+    gunzip?.destroy();
+  }
+  if (!err) err = guard(() => parser.end());
+  return result(parser, gzip, err);
+}
+
+/**
  * Synchronous variant (tests, small tools). Plain files stream through one reused buffer; gzip files are
  * decompressed in one piece (zlib has no public synchronous streaming API), so memory grows with gzip files.
  */

@@ -180,7 +180,7 @@ export function humanBytes(n: number): string {
 }
 
 /** The summary block: files, packets, flows, verdict counts, decode events, top talkers, time span. */
-export function renderSummary(s: Summary, topTalkers = 5): string {
+export function renderSummary(s: Summary, topTalkers = 5, maxWidth = 0): string {
   const verdicts = (a: Float64Array): string =>
     [3, 2, 1, 0].map((r) => `${RANK_VERDICT[r]} ${a[r] ?? 0}`).join(", ");
   const events = Object.entries(s.decodeEventCounts())
@@ -212,5 +212,15 @@ export function renderSummary(s: Summary, topTalkers = 5): string {
         : "none",
     ],
   ];
+  if (maxWidth > 0) {
+    // fit the key / value table: each value line clipped to what is left of the width
+    const keyW = Math.max(...pairs.map(([k]) => k.length));
+    const room = Math.max(10, maxWidth - keyW - 7);
+    for (const p of pairs)
+      p[1] = p[1]
+        .split("\n")
+        .map((l) => clip(l, room))
+        .join("\n");
+  }
   return `Summary:\n${renderKeyValue(pairs)}\n`;
 }

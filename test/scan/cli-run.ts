@@ -67,3 +67,29 @@ export function pfw(args: string[], opts: { cwd?: string } = {}): Promise<CliRes
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Run `pfw ...args` with bytes on standard input and extra environment variables. */
+export function pfwWith(
+  args: string[],
+  opts: { cwd?: string; stdin?: Uint8Array; env?: Record<string, string> } = {},
+): Promise<CliResult & { stdoutBytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PFW_MAIN, ...args], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      shell: false,
+      env: { ...process.env, ...(opts.env ?? {}) },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+    child.on("error", reject);
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(opts.stdin ?? Buffer.alloc(0));
+    child.on("close", (code) => {
+      const b = Buffer.concat(out);
+      resolve({ code, stdout: b.toString("utf8"), stdoutBytes: b, stderr });
+    });
+  });
+}
