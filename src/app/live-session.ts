@@ -15,6 +15,7 @@
  *    `kernel_drops` add up every capture of the run.
  *  - A derived filter libpcap refuses (e.g. Ethernet escapes on a raw-IP link) falls back to a smaller
  *    one and then to the user's --filter alone: deriving never prevents capturing.
+ *  - The log goes beside the CSV report (x/r.csv -> x/r.log), as in `pfw scan`; --log wins.
  *  - enforce: the blocks go into the kernel (nft table inet pfw) once the capture runs, so a capture that
  *    cannot start never touches the firewall; reloads re-apply them one at a time, in order; close()
  *    removes the table on every way out (also after a failed start) unless persist. Dropped incoming
@@ -131,6 +132,11 @@ interface Gate {
   untilNs: number;
 }
 
+/** The log path of a CSV report path, as `pfw scan` derives it: x/r.csv -> x/r.log. */
+export function logBesideCsv(csvPath: string): string {
+  return csvPath.replace(/\.csv$/, "") + ".log";
+}
+
 /** One live monitoring session on one interface. */
 export class LiveSession {
   /** Resolves with the reason once a stop was asked for (duration, count, capture error, requestStop). */
@@ -224,7 +230,7 @@ export class LiveSession {
     const stamp = reportStamp();
     const base = path.join("reports", `live-${this.iface}-${stamp}`);
     this.csvPath = opts.out ?? `${base}.csv`;
-    this.logPath = opts.log ?? `${base}.log`;
+    this.logPath = opts.log ?? logBesideCsv(this.csvPath); // beside --out, as in `pfw scan`
     for (const p of [this.csvPath, this.logPath, opts.json, opts.jsonl, opts.write])
       if (p) ensureParentDir(p);
 

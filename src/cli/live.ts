@@ -36,7 +36,7 @@ export function registerLiveCommands(program: Command): void {
     )
     .option("--filter <bpf>", "extra capture filter (BPF), ANDed with what the rules need")
     .option("--home-net <cidrs>", "home networks (default: the interface's own addresses)")
-    .option("--log <path>", "suspicious-packets log (default: reports/live-<iface>-<time>.log)")
+    .option("--log <path>", "suspicious-packets log path (default: next to the CSV report, .log)")
     .option("--jsonl <path>", "flagged packets as JSON lines (EVE-like)")
     .option("--json <path>", "on exit, write the machine-readable result (summary + flows)")
     .option(
