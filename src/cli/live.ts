@@ -74,13 +74,30 @@ function ignoreError(): void {}
 /** Run `pfw live`; returns the exit code. */
 export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions): Promise<number> {
   const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
-  const [{ LiveSession }, { listInterfaces }, { ConsoleSink }, exit] = await Promise.all([
-    import("../app/live-session.js"),
-    import("../app/interfaces.js"),
-    import("../app/outputs.js"),
-    import("../app/exit.js"),
-  ]);
+  const [{ LiveSession }, { listInterfaces, listNetnsInterfaces }, { ConsoleSink }, exit] = await Promise.all(
+    [
+      import("../app/live-session.js"),
+      import("../app/interfaces.js"),
+      import("../app/outputs.js"),
+      import("../app/exit.js"),
+    ],
+  );
   if (!iface) {
+    if (opts.netns !== undefined) {
+      // The interfaces inside that namespace, not the host's.
+      const ns = opts.netns;
+      const found = listNetnsInterfaces(ns);
+      if (!found.ok && found.reason === "no-such-netns") err(found.message);
+      else if (!found.ok)
+        err(
+          `which interface? The interfaces of the network namespace "${ns}" could not be listed (${found.message}); run "ip -n ${ns} link" to see them.`,
+        );
+      else
+        err(
+          `which interface? Run "pfw live <iface> --netns ${ns}" with one of the interfaces in the network namespace "${ns}": ${found.names.filter((n) => n !== "lo").join(", ") || "(none but lo)"}.`,
+        );
+      return exit.EXIT_ERROR;
+    }
     const list = listInterfaces().filter((i) => i.name !== "lo");
     err(
       `which interface? Run "pfw live <iface>" with one of: ${list.map((i) => i.name).join(", ") || "(none found)"} (see "pfw interfaces").`,
