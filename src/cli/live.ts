@@ -45,6 +45,10 @@ export function registerLiveCommands(program: Command): void {
     )
     .option("-w, --write <path>", "also record the capture (pcap) for a later `pfw scan`")
     .option("-v, --verbose", "print ALLOWED packets too")
+    .option(
+      "--show-filter",
+      "print the full kernel capture filter derived from the rules (by default only a summary)",
+    )
     .addOption(
       new Option("--backend <name>", "capture backend (default: native if built, else tcpdump)").choices([
         "native",
