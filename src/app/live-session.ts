@@ -17,6 +17,7 @@
  *    one and then to the user's --filter alone: deriving never prevents capturing.
  *  - Messages name the derived filter by a summary ("derived from 9 rules, 1,234 chars, ANDed with --filter
  *    "udp"; full text with --show-filter"); the full text (kilobytes for big rule files) only with showFilter.
+ *  - Without enforce, a notice says nothing is blocked (MONITOR_ONLY_NOTICE) before "capturing on ...".
  *  - The log goes beside the CSV report (x/r.csv -> x/r.log), as in `pfw scan`; --log wins.
  *  - enforce: the blocks go into the kernel (nft table inet pfw) once the capture runs, so a capture that
  *    cannot start never touches the firewall; reloads re-apply them one at a time, in order; close()
@@ -147,6 +148,10 @@ export function logBesideCsv(csvPath: string): string {
   return csvPath.replace(/\.csv$/, "") + ".log";
 }
 
+/** The passive-mode notice (no --enforce), printed once the capture runs. */
+export const MONITOR_ONLY_NOTICE =
+  "monitor only: nothing is blocked; packets the rules would block show as WOULD-BLOCK (add --enforce to block them)";
+
 /** One live monitoring session on one interface. */
 export class LiveSession {
   /** Resolves with the reason once a stop was asked for (duration, count, capture error, requestStop). */
@@ -262,6 +267,7 @@ export class LiveSession {
     this.fileIndex = engine.addFile(this.fileName);
     this.engine = engine;
     for (const rec of this.early.splice(0)) this.handle(rec);
+    if (!opts.enforce) this.hooks.info(MONITOR_ONLY_NOTICE);
     const summary = this.filterSummary(this.activeFilter);
     this.hooks.info(
       `capturing on ${this.iface} (${this.capture.backend} backend${summary ? `, filter: ${summary}` : ""}); Ctrl-C to stop`,

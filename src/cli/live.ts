@@ -5,6 +5,8 @@
  *    applied nftables table is always removed); a second one exits at once with 130, reports not written.
  *  - SIGHUP reloads the rules. When stdout closes (`pfw live | head`), printing stops and the run stops
  *    cleanly as on Ctrl-C; never an unhandled EPIPE with a stack trace.
+ *  - Without --enforce nothing is blocked: a notice says so at start and the console prints BLOCKED verdicts
+ *    as WOULD-BLOCK (the log and JSON lines keep BLOCKED).
  */
 import { Command, Option } from "commander";
 import type { LiveSessionOptions } from "../app/live-session.js";
@@ -156,6 +158,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
       sinks: (ctx) => {
         console = new ConsoleSink(ctx.rules, `live:${iface}`, (line) => void process.stdout.write(line), {
           verbose: opts.verbose === true,
+          passive: opts.enforce !== true,
         });
         console.open = stdoutOpen;
         return [console];
