@@ -5,6 +5,9 @@
  *    applied nftables table is always removed); a second one exits at once with 130, reports not written.
  *  - SIGHUP reloads the rules. When stdout closes (`pfw live | head`), printing stops and the run stops
  *    cleanly as on Ctrl-C; never an unhandled EPIPE with a stack trace.
+ *  - On a terminal the status line is drawn on stderr without a newline (`\r\x1b[K...`). It is erased before
+ *    anything else is printed (a packet line on stdout, a message on stderr), so every line starts at the
+ *    left margin, and drawn again once that output is written.
  *  - Without --enforce nothing is blocked: a notice says so at start and the console prints BLOCKED verdicts
  *    as WOULD-BLOCK (the log and JSON lines keep BLOCKED).
  */
@@ -79,7 +82,28 @@ function ignoreError(): void {}
 
 /** Run `pfw live`; returns the exit code. */
 export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions): Promise<number> {
-  const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
+  // The status line (a terminal only): erased before any other output, drawn again after it.
+  let statusText: string | null = null;
+  let statusShown = false;
+  let redraw: NodeJS.Immediate | null = null;
+  const clearStatus = (): void => {
+    if (!statusShown) return;
+    statusShown = false;
+    process.stderr.write("\r\x1b[K");
+    redraw ??= setImmediate(() => {
+      redraw = null;
+      if (statusText !== null && !statusShown) drawStatus(statusText);
+    });
+  };
+  const drawStatus = (line: string): void => {
+    statusText = line;
+    statusShown = true;
+    process.stderr.write(`\r\x1b[K${line}`);
+  };
+  const err = (s: string): void => {
+    clearStatus();
+    process.stderr.write(`pfw: ${s}\n`);
+  };
   const [{ LiveSession }, { listInterfaces, listNetnsInterfaces }, { ConsoleSink }, exit] = await Promise.all(
     [
       import("../app/live-session.js"),
@@ -153,10 +177,14 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     });
 
     const s = new LiveSession(iface, opts, {
-      info: (m) => void process.stderr.write(`pfw: ${m}\n`),
+      info: err,
       warn: err,
       sinks: (ctx) => {
-        console = new ConsoleSink(ctx.rules, `live:${iface}`, (line) => void process.stdout.write(line), {
+        const print = (line: string): void => {
+          clearStatus();
+          process.stdout.write(line);
+        };
+        console = new ConsoleSink(ctx.rules, `live:${iface}`, print, {
           verbose: opts.verbose === true,
           passive: opts.enforce !== true,
         });
@@ -171,7 +199,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
           `kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}` +
           (suppressed ? `, ${suppressed} lines not shown (see ${session?.logFile ?? "the log"})` : "");
         if (showStatus) {
-          if (tty) process.stderr.write(`\r\x1b[K${line}`);
+          if (tty) drawStatus(line);
           else if (ticks % 5 === 0) process.stderr.write(`status: ${line}\n`);
         }
       },
@@ -184,7 +212,8 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
 
     await s.start();
     await s.stopRequested;
-    if (tty && showStatus) process.stderr.write("\r\x1b[K");
+    statusText = null; // no redraw after the run
+    clearStatus();
     const o = await s.stop();
     const suppressed = (console as InstanceType<typeof ConsoleSink> | null)?.suppressed ?? 0;
     if (stdoutOpen) process.stdout.write(o.result.tableText + "\n" + o.result.summaryText);
@@ -211,6 +240,9 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     throw e;
   } finally {
     for (const c of cleanups.splice(0).reverse()) c();
+    statusText = null;
+    clearStatus();
+    if (redraw) clearImmediate(redraw);
     await session?.close();
   }
 }
