@@ -15,6 +15,10 @@
  *    `kernel_drops` add up every capture of the run.
  *  - A derived filter libpcap refuses (e.g. Ethernet escapes on a raw-IP link) falls back to a smaller
  *    one and then to the user's --filter alone: deriving never prevents capturing.
+ *  - Messages name the derived filter by a summary ("derived from 9 rules, 1,234 chars, ANDed with --filter
+ *    "udp"; full text with --show-filter"); the full text (kilobytes for big rule files) only with showFilter.
+ *  - Without enforce, a notice says nothing is blocked (MONITOR_ONLY_NOTICE) before "capturing on ...".
+ *  - The log goes beside the CSV report (x/r.csv -> x/r.log), as in `pfw scan`; --log wins.
  *  - enforce: the blocks go into the kernel (nft table inet pfw) once the capture runs, so a capture that
  *    cannot start never touches the firewall; reloads re-apply them one at a time, in order; close()
  *    removes the table on every way out (also after a failed start) unless persist. Dropped incoming
@@ -27,7 +31,7 @@ import type { CaptureRecord } from "../capture/types.js";
 import { PcapWriter } from "../capture/writer.js";
 import { Engine } from "../engine/engine.js";
 import type { EngineContext, Sink } from "../engine/sink.js";
-import { combineFilters, deriveBpf } from "../engine/bpf.js";
+import { combineFilters, deriveBpf, ruleClause } from "../engine/bpf.js";
 import { formatProblem, loadRuleFile } from "../rules/load.js";
 import type { Cidr, Ruleset } from "../rules/types.js";
 import { UsageError } from "./errors.js";
@@ -47,6 +51,8 @@ export interface LiveSessionOptions {
   out?: string;
   write?: string;
   verbose?: boolean;
+  /** Print the full kernel capture filter (at start and when a reload changes it), not only its summary. */
+  showFilter?: boolean;
   backend?: "native" | "tcpdump" | "cap";
   duration?: string;
   count?: string;
@@ -115,6 +121,21 @@ interface Gate {
   untilNs: number;
 }
 
+/** One capture filter to try: the text given to libpcap and the part of it derived from the rules. */
+interface FilterAttempt {
+  filter: string | undefined;
+  derived: string | null;
+}
+
+/** The log path of a CSV report path, as `pfw scan` derives it: x/r.csv -> x/r.log. */
+export function logBesideCsv(csvPath: string): string {
+  return csvPath.replace(/\.csv$/, "") + ".log";
+}
+
+/** The passive-mode notice (no --enforce), printed once the capture runs. */
+export const MONITOR_ONLY_NOTICE =
+  "monitor only: nothing is blocked; packets the rules would block show as WOULD-BLOCK (add --enforce to block them)";
+
 /** One live monitoring session on one interface. */
 export class LiveSession {
   /** Resolves with the reason once a stop was asked for (duration, count, capture error, requestStop). */
@@ -142,8 +163,8 @@ export class LiveSession {
   private captureError: LiveCaptureError | null = null;
   private readonly early: CaptureRecord[] = [];
   private gate: Gate = { fromNs: 0, untilNs: Infinity };
-  private activeFilter: string | undefined;
-  private activeAttempts: (string | undefined)[] = [];
+  private activeFilter: FilterAttempt = { filter: undefined, derived: null };
+  private activeAttempts: FilterAttempt[] = [];
   private readonly cleanups: (() => void)[] = [];
   private started = 0;
   private csvPath = "";
@@ -190,11 +211,18 @@ export class LiveSession {
     const attempts = this.filterAttempts();
     const first = await this.startCapture(attempts, this.gate);
     this.capture = first.cap;
-    this.activeFilter = first.filter;
+    this.activeFilter = first.attempt;
     this.activeAttempts = attempts;
     if (first.fellBack) {
+      const using = this.activeFilter.filter;
       this.hooks.warn(
-        `note: the capture filter derived from the rules was refused by libpcap (${first.fellBack.message}); using ${this.activeFilter ? JSON.stringify(this.activeFilter) : "no filter"}.`,
+        `note: the capture filter derived from the rules was refused by libpcap (${this.shortenFilterText(first.fellBack.message, attempts)}); using ${
+          this.activeFilter.derived !== null
+            ? "a smaller derived filter (without the Ethernet encapsulation escapes)"
+            : using
+              ? JSON.stringify(using)
+              : "no filter"
+        }.`,
       );
     }
     // Enforcement starts once the capture runs: a capture that cannot start never touches the firewall
@@ -208,7 +236,7 @@ export class LiveSession {
     const stamp = reportStamp();
     const base = path.join("reports", `live-${this.iface}-${stamp}`);
     this.csvPath = opts.out ?? `${base}.csv`;
-    this.logPath = opts.log ?? `${base}.log`;
+    this.logPath = opts.log ?? logBesideCsv(this.csvPath); // beside --out, as in `pfw scan`
     for (const p of [this.csvPath, this.logPath, opts.json, opts.jsonl, opts.write])
       if (p) ensureParentDir(p);
 
@@ -223,10 +251,15 @@ export class LiveSession {
     this.fileIndex = engine.addFile(this.fileName);
     this.engine = engine;
     for (const rec of this.early.splice(0)) this.handle(rec);
+    if (!opts.enforce) this.hooks.info(MONITOR_ONLY_NOTICE);
+    const summary = this.filterSummary(this.activeFilter);
     this.hooks.info(
-      `capturing on ${this.iface} (${this.capture.backend} backend${this.activeFilter ? `, filter: ${this.activeFilter}` : ""}); Ctrl-C to stop`,
+      `capturing on ${this.iface} (${this.capture.backend} backend${summary ? `, filter: ${summary}` : ""}); Ctrl-C to stop`,
     );
-    if (this.activeFilter !== undefined && /(^|\(| )less 0\)*$/.test(this.activeFilter))
+    if (opts.showFilter && this.activeFilter.filter)
+      this.hooks.info(`capture filter (full text): ${this.activeFilter.filter}`);
+    const active = this.activeFilter.filter;
+    if (active !== undefined && /(^|\(| )less 0\)*$/.test(active))
       this.hooks.warn(
         `note: no rule of ${this.rulesPath} can flag a packet, so nothing is captured (the rules are watched; -v or --write capture everything).`,
       );
@@ -364,29 +397,59 @@ export class LiveSession {
   }
 
   /** Filters to try, best first: derived with link escapes, derived without, the user's alone. */
-  private filterAttempts(): (string | undefined)[] {
+  private filterAttempts(): FilterAttempt[] {
     const opts = this.opts;
     const seeAll = Boolean(opts.write || opts.verbose);
     const full = deriveBpf(this.ruleset, { seeAll, homeNet: this.homeNet });
-    const attempts: (string | undefined)[] = [];
+    const attempts: FilterAttempt[] = [];
     if (full !== null) {
-      attempts.push(combineFilters(opts.filter, full));
+      attempts.push({ filter: combineFilters(opts.filter, full), derived: full });
       const small = deriveBpf(this.ruleset, { seeAll, homeNet: this.homeNet, linkEscapes: false });
-      if (small !== null && small !== full) attempts.push(combineFilters(opts.filter, small));
+      if (small !== null && small !== full)
+        attempts.push({ filter: combineFilters(opts.filter, small), derived: small });
     }
-    attempts.push(opts.filter || undefined);
+    attempts.push({ filter: opts.filter || undefined, derived: null });
     return attempts;
+  }
+
+  /** A libpcap message without the (maybe kilobytes of) derived filter texts it quotes, unless --show-filter. */
+  private shortenFilterText(message: string, attempts: FilterAttempt[]): string {
+    if (this.opts.showFilter) return message;
+    let m = message;
+    for (const a of attempts)
+      if (a.derived !== null && a.filter)
+        m = m.split(JSON.stringify(a.filter)).join("derived from the rules");
+    return m;
+  }
+
+  /**
+   * The capture filter in a few words (the full text can be kilobytes): "derived from 9 rules, 1,234 chars,
+   * ANDed with --filter "udp"; full text with --show-filter", or `--filter "udp"` when only the user's
+   * filter is used; null for no filter.
+   */
+  private filterSummary(a: FilterAttempt): string | null {
+    if (a.filter === undefined) return null;
+    const user = this.opts.filter;
+    if (a.derived === null) return `--filter ${JSON.stringify(a.filter)}`;
+    const home = [...this.ruleset.homeNet, ...this.homeNet];
+    const n = this.ruleset.rules.filter((r) => r.action !== "allow" && ruleClause(r, home) !== null).length;
+    return (
+      `derived from ${n} rule${n === 1 ? "" : "s"}, ${a.filter.length.toLocaleString("en-US")} chars` +
+      (user ? `, ANDed with --filter ${JSON.stringify(user)}` : "") +
+      (this.opts.showFilter ? "" : "; full text with --show-filter")
+    );
   }
 
   /** Open and start a capture with the first filter libpcap accepts. */
   private async startCapture(
-    attempts: (string | undefined)[],
+    attempts: FilterAttempt[],
     gate: Gate,
-  ): Promise<{ cap: LiveCapture; filter: string | undefined; fellBack: LiveCaptureError | null }> {
+  ): Promise<{ cap: LiveCapture; attempt: FilterAttempt; fellBack: LiveCaptureError | null }> {
     const opts = this.opts;
     let fellBack: LiveCaptureError | null = null;
     for (let i = 0; i < attempts.length; i++) {
-      const filter = attempts[i];
+      const attempt = attempts[i]!;
+      const filter = attempt.filter;
       const cap = await openLive({
         iface: this.iface,
         ...(filter ? { filter } : {}),
@@ -401,7 +464,7 @@ export class LiveSession {
           this.requestStop("error");
         });
         self = cap;
-        return { cap, filter, fellBack };
+        return { cap, attempt, fellBack };
       } catch (e) {
         await cap.stop().catch(() => undefined);
         const last = i === attempts.length - 1;
@@ -433,7 +496,8 @@ export class LiveSession {
   /** Rules reload: a new derived filter means a new capture, cut at its start time. */
   private async swapFilter(): Promise<void> {
     const next = this.filterAttempts();
-    if (next.join("\n") === this.activeAttempts.join("\n") || !this.capture) return;
+    const key = (list: FilterAttempt[]): string => JSON.stringify(list.map((a) => a.filter ?? null));
+    if (key(next) === key(this.activeAttempts) || !this.capture) return;
     const old = this.capture;
     const oldGate = this.gate;
     const newGate: Gate = { fromNs: Infinity, untilNs: Infinity };
@@ -444,7 +508,7 @@ export class LiveSession {
       newGate.fromNs = cutNs;
       this.capture = started.cap;
       this.gate = newGate;
-      this.activeFilter = started.filter;
+      this.activeFilter = started.attempt;
       this.activeAttempts = next;
       await old.stop().catch(() => undefined);
       const st = old.stats();
@@ -453,7 +517,9 @@ export class LiveSession {
         kernelDrops: this.retired.kernelDrops + Math.max(0, st.kernelDrops),
         unknown: this.retired.unknown || st.kernelDrops < 0,
       };
-      this.hooks.info(`capture filter now: ${this.activeFilter ?? "(none)"}`);
+      this.hooks.info(`capture filter now: ${this.filterSummary(this.activeFilter) ?? "none"}`);
+      if (this.opts.showFilter && this.activeFilter.filter)
+        this.hooks.info(`capture filter (full text): ${this.activeFilter.filter}`);
     } catch (e) {
       this.hooks.warn(
         `the capture filter for the new rules could not be applied, the old one stays (packets it drops are not seen): ${(e as Error).message}`,

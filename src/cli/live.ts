@@ -5,6 +5,11 @@
  *    applied nftables table is always removed); a second one exits at once with 130, reports not written.
  *  - SIGHUP reloads the rules. When stdout closes (`pfw live | head`), printing stops and the run stops
  *    cleanly as on Ctrl-C; never an unhandled EPIPE with a stack trace.
+ *  - On a terminal the status line is drawn on stderr without a newline (`\r\x1b[K...`). It is erased before
+ *    anything else is printed (a packet line on stdout, a message on stderr), so every line starts at the
+ *    left margin, and drawn again once that output is written.
+ *  - Without --enforce nothing is blocked: a notice says so at start and the console prints BLOCKED verdicts
+ *    as WOULD-BLOCK (the log and JSON lines keep BLOCKED).
  */
 import { Command, Option } from "commander";
 import type { LiveSessionOptions } from "../app/live-session.js";
@@ -36,7 +41,7 @@ export function registerLiveCommands(program: Command): void {
     )
     .option("--filter <bpf>", "extra capture filter (BPF), ANDed with what the rules need")
     .option("--home-net <cidrs>", "home networks (default: the interface's own addresses)")
-    .option("--log <path>", "suspicious-packets log (default: reports/live-<iface>-<time>.log)")
+    .option("--log <path>", "suspicious-packets log path (default: next to the CSV report, .log)")
     .option("--jsonl <path>", "flagged packets as JSON lines (EVE-like)")
     .option("--json <path>", "on exit, write the machine-readable result (summary + flows)")
     .option(
@@ -45,6 +50,10 @@ export function registerLiveCommands(program: Command): void {
     )
     .option("-w, --write <path>", "also record the capture (pcap) for a later `pfw scan`")
     .option("-v, --verbose", "print ALLOWED packets too")
+    .option(
+      "--show-filter",
+      "print the full kernel capture filter derived from the rules (by default only a summary)",
+    )
     .addOption(
       new Option("--backend <name>", "capture backend (default: native if built, else tcpdump)").choices([
         "native",
@@ -73,14 +82,52 @@ function ignoreError(): void {}
 
 /** Run `pfw live`; returns the exit code. */
 export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions): Promise<number> {
-  const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
-  const [{ LiveSession }, { listInterfaces }, { ConsoleSink }, exit] = await Promise.all([
-    import("../app/live-session.js"),
-    import("../app/interfaces.js"),
-    import("../app/outputs.js"),
-    import("../app/exit.js"),
-  ]);
+  // The status line (a terminal only): erased before any other output, drawn again after it.
+  let statusText: string | null = null;
+  let statusShown = false;
+  let redraw: NodeJS.Immediate | null = null;
+  const clearStatus = (): void => {
+    if (!statusShown) return;
+    statusShown = false;
+    process.stderr.write("\r\x1b[K");
+    redraw ??= setImmediate(() => {
+      redraw = null;
+      if (statusText !== null && !statusShown) drawStatus(statusText);
+    });
+  };
+  const drawStatus = (line: string): void => {
+    statusText = line;
+    statusShown = true;
+    process.stderr.write(`\r\x1b[K${line}`);
+  };
+  const err = (s: string): void => {
+    clearStatus();
+    process.stderr.write(`pfw: ${s}\n`);
+  };
+  const [{ LiveSession }, { listInterfaces, listNetnsInterfaces }, { ConsoleSink }, exit] = await Promise.all(
+    [
+      import("../app/live-session.js"),
+      import("../app/interfaces.js"),
+      import("../app/outputs.js"),
+      import("../app/exit.js"),
+    ],
+  );
   if (!iface) {
+    if (opts.netns !== undefined) {
+      // The interfaces inside that namespace, not the host's.
+      const ns = opts.netns;
+      const found = listNetnsInterfaces(ns);
+      if (!found.ok && found.reason === "no-such-netns") err(found.message);
+      else if (!found.ok)
+        err(
+          `which interface? The interfaces of the network namespace "${ns}" could not be listed (${found.message}); run "ip -n ${ns} link" to see them.`,
+        );
+      else
+        err(
+          `which interface? Run "pfw live <iface> --netns ${ns}" with one of the interfaces in the network namespace "${ns}": ${found.names.filter((n) => n !== "lo").join(", ") || "(none but lo)"}.`,
+        );
+      return exit.EXIT_ERROR;
+    }
     const list = listInterfaces().filter((i) => i.name !== "lo");
     err(
       `which interface? Run "pfw live <iface>" with one of: ${list.map((i) => i.name).join(", ") || "(none found)"} (see "pfw interfaces").`,
@@ -130,11 +177,16 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     });
 
     const s = new LiveSession(iface, opts, {
-      info: (m) => void process.stderr.write(`pfw: ${m}\n`),
+      info: err,
       warn: err,
       sinks: (ctx) => {
-        console = new ConsoleSink(ctx.rules, `live:${iface}`, (line) => void process.stdout.write(line), {
+        const print = (line: string): void => {
+          clearStatus();
+          process.stdout.write(line);
+        };
+        console = new ConsoleSink(ctx.rules, `live:${iface}`, print, {
           verbose: opts.verbose === true,
+          passive: opts.enforce !== true,
         });
         console.open = stdoutOpen;
         return [console];
@@ -147,7 +199,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
           `kernel drops ${st.kernelDrops < 0 ? "unknown" : st.kernelDrops}` +
           (suppressed ? `, ${suppressed} lines not shown (see ${session?.logFile ?? "the log"})` : "");
         if (showStatus) {
-          if (tty) process.stderr.write(`\r\x1b[K${line}`);
+          if (tty) drawStatus(line);
           else if (ticks % 5 === 0) process.stderr.write(`status: ${line}\n`);
         }
       },
@@ -160,7 +212,8 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
 
     await s.start();
     await s.stopRequested;
-    if (tty && showStatus) process.stderr.write("\r\x1b[K");
+    statusText = null; // no redraw after the run
+    clearStatus();
     const o = await s.stop();
     const suppressed = (console as InstanceType<typeof ConsoleSink> | null)?.suppressed ?? 0;
     if (stdoutOpen) process.stdout.write(o.result.tableText + "\n" + o.result.summaryText);
@@ -187,6 +240,9 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
     throw e;
   } finally {
     for (const c of cleanups.splice(0).reverse()) c();
+    statusText = null;
+    clearStatus();
+    if (redraw) clearImmediate(redraw);
     await session?.close();
   }
 }

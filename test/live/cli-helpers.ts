@@ -70,6 +70,8 @@ export interface Running {
   readonly stderr: string;
   /** Resolves when stderr matches re (rejects after ms, or when the process exits first). */
   waitStderr(re: RegExp, ms?: number): Promise<void>;
+  /** Resolves when stdout matches re (rejects after ms, or when the process exits first). */
+  waitStdout(re: RegExp, ms?: number): Promise<void>;
   /** Resolves when the process has exited. */
   exited: Promise<Finished>;
 }
@@ -87,7 +89,10 @@ export function startProcess(argv: string[], opts: { cwd?: string; env?: NodeJS.
   let stdout = "";
   let stderr = "";
   const waiters = new Set<() => void>();
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+    for (const w of [...waiters]) w();
+  });
   child.stderr!.setEncoding("utf8").on("data", (d: string) => {
     stderr += d;
     for (const w of [...waiters]) w();
@@ -110,30 +115,34 @@ export function startProcess(argv: string[], opts: { cwd?: string; env?: NodeJS.
       return stderr;
     },
     exited,
-    waitStderr(re: RegExp, ms = 10_000): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out after ${ms} ms waiting for ${re} on stderr:\n${stderr}`));
-        }, ms);
-        const check = (): void => {
-          if (re.test(stderr)) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve();
-          } else if (done) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            reject(
-              new Error(`process exited before ${re} appeared on stderr:\n${stderr}\nstdout:\n${stdout}`),
-            );
-          }
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitStderr: (re: RegExp, ms?: number) => waitFor("stderr", re, ms),
+    waitStdout: (re: RegExp, ms?: number) => waitFor("stdout", re, ms),
   };
+
+  function waitFor(stream: "stdout" | "stderr", re: RegExp, ms = 10_000): Promise<void> {
+    const text = (): string => (stream === "stdout" ? stdout : stderr);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out after ${ms} ms waiting for ${re} on ${stream}:\n${text()}`));
+      }, ms);
+      const check = (): void => {
+        if (re.test(text())) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        } else if (done) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          reject(
+            new Error(`process exited before ${re} appeared on ${stream}:\n${stderr}\nstdout:\n${stdout}`),
+          );
+        }
+      };
+      waiters.add(check);
+      check();
+    });
+  }
 }
 
 /** Run `node dist/src/cli/main.js ...args` to completion. */
@@ -258,4 +267,48 @@ export function lines(p: string): string[] {
     .readFileSync(p, "utf8")
     .split("\n")
     .filter((l) => l !== "");
+}
+
+/** One word quoted for a POSIX shell ('...' with embedded quotes escaped). */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * argv run under a pseudo-terminal by util-linux `script` (stdin, stdout and stderr of the command are the
+ * terminal; script's own stdout carries everything the command wrote, in order). `script -c` takes one
+ * command string, so the words are shell-quoted here; -e passes the command's exit code through.
+ */
+export function underPty(argv: string[]): string[] {
+  return ["script", "-qfec", argv.map(shellQuote).join(" "), "/dev/null"];
+}
+
+/**
+ * The lines a terminal shows for raw output: "\r" returns to the left margin, "\x1b[K" erases to the end
+ * of the line, "\n" (the pty sends "\r\n") starts a new line, other escape sequences are skipped, and any
+ * other character overwrites the one under the cursor.
+ */
+export function terminalLines(raw: string): string[] {
+  const out: string[] = [];
+  let line: string[] = [];
+  let col = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (ch === "\r") col = 0;
+    else if (ch === "\n") {
+      out.push(line.join(""));
+      line = [];
+      col = 0;
+    } else if (ch === "\x1b") {
+      const m = /^\[([0-9;?]*)([@-~])/.exec(raw.slice(i + 1, i + 16));
+      if (!m) continue;
+      if (m[2] === "K" && (m[1] === "" || m[1] === "0")) line.length = Math.min(line.length, col);
+      i += m[0].length;
+    } else {
+      while (line.length < col) line.push(" ");
+      line[col++] = ch;
+    }
+  }
+  if (line.length) out.push(line.join(""));
+  return out;
 }

@@ -455,10 +455,13 @@ interface NftJsonRule {
       pair.exec(pair.nsB, ["ping", "-n", "-q", "-c", String(n), "-i", "0.1", "-W", "1", pair.ipA], {
         timeoutMs: 10_000,
       });
-    expect((await ping(2)).code).toBe(0); // 4 BLOCKED lines: head prints 3 and exits
+    expect((await ping(2)).code).toBe(0); // 4 flagged lines: head prints 3 and exits
     expect(await headDone).toBe(0);
     expect(headOut.split("\n").filter((l) => l !== "")).toHaveLength(3);
-    expect(headOut).toMatch(/^\S+ BLOCKED ICMP 10\.203\.0\.2 -> 10\.203\.0\.1 type=8 code=0 rule=no-ping /);
+    // No --enforce: the console words BLOCKED as WOULD-BLOCK (issue 10).
+    expect(headOut).toMatch(
+      /^\S+ WOULD-BLOCK ICMP 10\.203\.0\.2 -> 10\.203\.0\.1 type=8 code=0 rule=no-ping /,
+    );
     await ping(2); // the next line written fails with EPIPE: pfw stops by itself
     const timer = setTimeout(() => pfw.kill("SIGKILL"), 10_000);
     const done = await pfwDone;
