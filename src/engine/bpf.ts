@@ -19,7 +19,8 @@
  * - Every value is a validated number, or an address printed from the parsed numbers, so no user text
  *   reaches the filter.
  */
-import { ipv4ToString, ipv6ToString } from "../decode/format.js";
+import { ipv4ToString, ipv6ToString } from "../net/addr.js";
+import { IpProto } from "../net/protocols.js";
 import type { Cidr, PortRange, Rule, Ruleset } from "../rules/types.js";
 
 /** Options of deriveBpf. */
@@ -39,7 +40,8 @@ export const BPF_MAX_TEXT = 16_000;
 
 /** IPv6 packets whose first next-header is not one BPF can follow the way pfw does. */
 export const IPV6_ESCAPE =
-  "(ip6 and not ip6 proto 6 and not ip6 proto 17 and not ip6 proto 58 and not ip6 proto 1)";
+  `(ip6 and not ip6 proto ${IpProto.TCP} and not ip6 proto ${IpProto.UDP}` +
+  ` and not ip6 proto ${IpProto.ICMPV6} and not ip6 proto ${IpProto.ICMP})`;
 /** Ethernet encapsulations pfw decodes through (MPLS, PPPoE session, 802.3 LLC/SNAP, then VLAN last). */
 export const LINK_ESCAPE =
   "ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864 or ether[12:2] <= 1500 or vlan";
