@@ -35,14 +35,8 @@
  */
 import type { DecodedPacket } from "../decode/packet.js";
 import { Layer } from "../decode/packet.js";
-import {
-  communityIdV1,
-  icmpCounterpart,
-  PROTO_ICMP,
-  PROTO_ICMPV6,
-  PROTO_TCP,
-  PROTO_UDP,
-} from "./community-id.js";
+import { IpProto } from "../net/protocols.js";
+import { communityIdV1, icmpCounterpart } from "./community-id.js";
 import { tcpAdvance, tcpConnState, tcpFinished, TcpFlag, udpConnState } from "./conn-state.js";
 
 /** At most this many distinct rule indexes are kept per flow (first ones seen). */
@@ -247,8 +241,8 @@ export class FlowRecord {
   /** Zeek conn_state (see conn-state.ts). */
   get connState(): string {
     const p = this.proto;
-    if (p === PROTO_TCP) return tcpConnState(this.u8(B_TCP), this.u8(B_TCP + 2), this.u8(B_HIST));
-    if (p === PROTO_UDP) return udpConnState(this.origPkts, this.respPkts);
+    if (p === IpProto.TCP) return tcpConnState(this.u8(B_TCP), this.u8(B_TCP + 2), this.u8(B_HIST));
+    if (p === IpProto.UDP) return udpConnState(this.origPkts, this.respPkts);
     return "OTH";
   }
   /** Worst verdict rank of the flow's packets (VERDICT_RANK), -1 when no packet got a verdict. */
@@ -466,7 +460,7 @@ export class FlowTable {
     }
 
     const B = this.hotB;
-    const tcpFlags = proto === PROTO_TCP ? pkt.tcpFlags : -1;
+    const tcpFlags = proto === IpProto.TCP ? pkt.tcpFlags : -1;
     if (
       f >= 0 &&
       tcpFlags >= 0 &&
@@ -708,11 +702,11 @@ export class FlowTable {
     let info = v6 ? INFO_V6 : 0;
     let sp = 0;
     let dp = 0;
-    if ((proto === PROTO_TCP || proto === PROTO_UDP) && pkt.srcPort >= 0 && pkt.dstPort >= 0) {
+    if ((proto === IpProto.TCP || proto === IpProto.UDP) && pkt.srcPort >= 0 && pkt.dstPort >= 0) {
       sp = pkt.srcPort & 0xffff;
       dp = pkt.dstPort & 0xffff;
       info |= INFO_PORTS;
-    } else if ((proto === PROTO_ICMP || proto === PROTO_ICMPV6) && pkt.icmpType >= 0) {
+    } else if ((proto === IpProto.ICMP || proto === IpProto.ICMPV6) && pkt.icmpType >= 0) {
       sp = pkt.icmpType & 0xff;
       const c = icmpCounterpart(proto, sp);
       if (c >= 0) dp = c;
@@ -1040,5 +1034,5 @@ export class FlowTable {
 }
 
 function classOf(proto: number): number {
-  return proto === PROTO_TCP ? CLASS_TCP : proto === PROTO_UDP ? CLASS_UDP : CLASS_OTHER;
+  return proto === IpProto.TCP ? CLASS_TCP : proto === IpProto.UDP ? CLASS_UDP : CLASS_OTHER;
 }

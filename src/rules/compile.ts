@@ -25,6 +25,7 @@
  */
 
 import { Layer, type DecodedPacket } from "../decode/packet.js";
+import { IpProto } from "../net/protocols.js";
 import {
   ACTION_VERDICT,
   MATCH_DEFAULT,
@@ -370,7 +371,12 @@ function scanList(
 type KeyField = "src" | "dst" | "sport" | "dport" | "port" | "proto" | "direction";
 
 /** Share of the proto's traffic assumed when choosing key fields (tcp and udp are most packets). */
-const PROTO_SHARE: Readonly<Record<number, number>> = { 6: 0.6, 17: 0.3, 1: 0.05, 58: 0.05 };
+const PROTO_SHARE: Readonly<Record<number, number>> = {
+  [IpProto.TCP]: 0.6,
+  [IpProto.UDP]: 0.3,
+  [IpProto.ICMP]: 0.05,
+  [IpProto.ICMPV6]: 0.05,
+};
 
 /**
  * A rule's key field: the present field expected to match the fewest packets. Only a speed
@@ -800,7 +806,7 @@ class Compiled extends RuleAnswers implements CompiledRules {
       pr >= 0 && pr <= 255 ? (this.protoTab[(hdr << 8) | pr] as number) : (this.protoNone[hdr] as number);
     let sp = -1;
     let dp = -1;
-    if (pr === 6 || pr === 17) {
+    if (pr === IpProto.TCP || pr === IpProto.UDP) {
       sp = pkt.srcPort;
       dp = pkt.dstPort;
     }

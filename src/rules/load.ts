@@ -7,7 +7,13 @@
  */
 
 import { readFileSync } from "node:fs";
-import { parseCidrDetailed } from "./addr.js";
+import { parseCidrDetailed } from "../net/addr.js";
+import {
+  IpProto,
+  LEGACY_PROTO_NAMES,
+  RULE_PROTO_NAMES as PROTO_NAMES,
+  TRANSPORT_HEADER_PROTOS,
+} from "../net/protocols.js";
 import type { Action, Cidr, Direction, PortRange, Rule, RuleProblem, Ruleset, Severity } from "./types.js";
 
 /** Result of loading: a ruleset when valid, and every problem found (empty when valid). */
@@ -19,29 +25,6 @@ export interface LoadResult {
 const ACTIONS: readonly Action[] = ["allow", "block", "alert", "log"];
 const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
 const DIRECTIONS: readonly Direction[] = ["in", "out", "any"];
-
-/** Protocol names accepted by the native format (lowercase; matched case-insensitively). */
-export const PROTO_NAMES: Readonly<Record<string, number>> = {
-  icmp: 1,
-  igmp: 2,
-  tcp: 6,
-  udp: 17,
-  gre: 47,
-  esp: 50,
-  ah: 51,
-  icmpv6: 58,
-  sctp: 132,
-};
-
-/**
- * Names the original project printed for protocol numbers when Scapy had decoded that layer (the
- * transport header is in the packet); any other packet is named by its decimal protocol number,
- * so a non-first TCP fragment is "6", not "TCP".
- */
-const LEGACY_PROTO_NAMES: Readonly<Record<string, number>> = { TCP: 6, UDP: 17, ICMP: 1 };
-
-/** Protocols whose transport header pfw decodes (the only ones `transport_header` applies to). */
-export const TRANSPORT_HEADER_PROTOS: readonly number[] = [1, 6, 17, 58];
 
 const NATIVE_TOP_KEYS = [
   "version",
@@ -454,7 +437,7 @@ function parseLegacy(json: Record<string, unknown>, add: Add): Ruleset {
           };
           // "TCP" names a packet whose TCP header Scapy decoded; "6" one without it (a non-first
           // fragment, or cut short before the header): the original never called those "TCP".
-          if (num === 1 || num === 6 || num === 17) {
+          if (num === IpProto.ICMP || num === IpProto.TCP || num === IpProto.UDP) {
             rule.transportHeader = own(LEGACY_PROTO_NAMES, String(item)) !== undefined;
           }
           rules.push(rule);
@@ -742,7 +725,7 @@ function parseNativeRule(r: unknown, i: number, lists: Map<string, Cidr[]>, add:
     if (r[k] !== undefined) rule[k] = parsePortField(r[k], [...path, k], add);
   }
   if (r.proto !== undefined) rule.proto = parseProtoField(r.proto, [...path, "proto"], add);
-  if (rule.proto !== undefined && !rule.proto.includes(6) && !rule.proto.includes(17)) {
+  if (rule.proto !== undefined && !rule.proto.includes(IpProto.TCP) && !rule.proto.includes(IpProto.UDP)) {
     const k = (["sport", "dport", "port"] as const).find((f) => r[f] !== undefined);
     if (k !== undefined)
       add([...path, k], "ports only match tcp and udp packets, and this rule's proto has neither");

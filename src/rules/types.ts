@@ -4,6 +4,8 @@
  * loading (compiler, reference interpreter, enforcement) works on this shape only.
  */
 
+import type { Cidr } from "../net/addr.js";
+
 /** What a rule does with a matching packet. */
 export type Action = "allow" | "block" | "alert" | "log";
 
@@ -33,18 +35,8 @@ export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
 export type Severity = "low" | "medium" | "high" | "critical";
 export type Direction = "in" | "out" | "any";
 
-/** An address block. v4: addr is the uint32 network; v6: words are four uint32, most significant first. */
-export interface Cidr {
-  version: 4 | 6;
-  /** IPv4 network address as uint32 (only for version 4). */
-  v4: number;
-  /** IPv6 network address words (only for version 6; zeros for v4). */
-  v6: [number, number, number, number];
-  /** Prefix length: 0..32 or 0..128. */
-  prefix: number;
-  /** The text the user wrote (for messages and scripts), normalised, e.g. "10.0.0.0/8". */
-  text: string;
-}
+/** An address block (defined with the address parsers in src/net/addr.ts). */
+export type { Cidr };
 
 /** Inclusive port range. */
 export interface PortRange {
