@@ -24,6 +24,17 @@ export const ACTION_VERDICT: Readonly<Record<Action, Verdict>> = {
   log: "UNKNOWN",
 };
 
+/** Default severity of each action when a rule gives none. */
+export const DEFAULT_SEVERITY: Readonly<Record<Action, Severity>> = {
+  block: "medium",
+  alert: "medium",
+  allow: "low",
+  log: "low",
+};
+
+/** Default `default_reason` of native files; legacy files use the same text. */
+export const DEFAULT_REASON = "no rule matched";
+
 /** Worst-first order used for flow verdicts (a flow takes the worst verdict of its packets). */
 export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
   ALLOWED: 0,
