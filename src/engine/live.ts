@@ -33,7 +33,7 @@ import { formatPacketLine } from "../report/packet-log.js";
 import { parseCidrDetailed } from "../rules/addr.js";
 import { formatProblem, loadRuleFile } from "../rules/load.js";
 import type { Cidr, Ruleset } from "../rules/types.js";
-import { combineFilters, deriveBpf } from "./bpf.js";
+import { combineFilters, deriveBpf } from "../rules/prefilter.js";
 import {
   ensureParentDir,
   loadRulesOrExplain,

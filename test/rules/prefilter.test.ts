@@ -1,5 +1,5 @@
 /**
- * deriveBpf (src/engine/bpf.ts): the kernel filter derived from the rules.
+ * deriveBpf (src/rules/prefilter.ts): the kernel filter derived from the rules.
  * - exact filter texts for each rule field, orientation and the cases that derive nothing;
  * - every derived filter compiles with libpcap (tcpdump -d over an empty capture of the link type);
  * - soundness against pfw's own decoder and matcher: random rulesets and packets (VLAN tags, IPv6
@@ -24,7 +24,7 @@ import {
   IPV6_ESCAPE,
   LINK_ESCAPE,
   ruleClause,
-} from "../../src/engine/bpf.js";
+} from "../../src/rules/prefilter.js";
 import { parseCidrDetailed } from "../../src/rules/addr.js";
 import { compileRules } from "../../src/rules/compile.js";
 import { loadRuleFile } from "../../src/rules/load.js";

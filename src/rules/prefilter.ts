@@ -21,7 +21,7 @@
  */
 import { ipv4ToString, ipv6ToString } from "../net/addr.js";
 import { IpProto } from "../net/protocols.js";
-import type { Cidr, PortRange, Rule, Ruleset } from "../rules/types.js";
+import type { Cidr, PortRange, Rule, Ruleset } from "./types.js";
 
 /** Options of deriveBpf. */
 export interface DeriveBpfOptions {
