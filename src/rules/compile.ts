@@ -4,6 +4,11 @@
  * (./matcher.ts: per-field indexes from ./cidr-trie.ts and ./field-tables.ts, bitsets ANDed, lowest set
  * bit = first rule in file order, a sparse side from ./key-field.ts for large rulesets); larger rulesets
  * into consecutive blocks (./blocked.ts).
+ * Rule needs: every CompiledRules states what its rules need beyond each packet's headers, `needs`
+ * ({ payload, flowState, counters }, from ./needs.ts's rulesetNeeds) and `fiveTupleOnly` (none of them).
+ * Today's rule fields are all header fields, so every rule set is five-tuple only; a layer that skips
+ * packets or caches verdicts per flow (the kernel prefilter, the engine's fast path) must check
+ * `fiveTupleOnly` first.
  * Guarantees: match() allocates nothing and does no string work; it returns exactly what interpretRules()
  * (./interpret.ts) returns (property-tested). The ruleset must not be mutated after compiling.
  */
@@ -14,6 +19,7 @@ import { Matcher } from "./matcher.js";
 import { MATCH_DEFAULT, MATCH_NO_VERDICT, type Ruleset } from "./types.js";
 
 export type { CompiledRules, CompileStats } from "./answers.js";
+export { FIVE_TUPLE_ONLY, isFiveTupleOnly, ruleNeeds, rulesetNeeds, type RuleNeeds } from "./needs.js";
 export { MATCH_DEFAULT, MATCH_NO_VERDICT };
 
 /** Options of compileRules. */
