@@ -47,7 +47,7 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Decod
     return;
   }
   const plen = u16be(buf, off + IPV6_OFF_PLEN);
-  let nh = u8(buf, off + IPV6_OFF_NEXT);
+  const nh = u8(buf, off + IPV6_OFF_NEXT);
   pkt.l3Off = off;
   pkt.ipVersion = 6;
   pkt.ipProto = nh;
@@ -68,8 +68,21 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Decod
   pkt.dst6c = u32be(buf, off + IPV6_OFF_DST + 8);
   pkt.dst6d = u32be(buf, off + IPV6_OFF_DST + 12);
   const declaredEnd = off + IPV6_HDR_LEN + plen;
-  const ipEnd = declaredEnd < end ? declaredEnd : end;
-  let p = off + IPV6_HDR_LEN;
+  decodeIpv6Chain(buf, off + IPV6_HDR_LEN, declaredEnd < end ? declaredEnd : end, declaredEnd, pkt, nh);
+}
+
+/**
+ * Walk the extension headers from p (next header nh) up to the transport header and decode it. ipEnd:
+ * end of the captured IP payload; declaredEnd: the end the IPv6 header declares.
+ */
+function decodeIpv6Chain(
+  buf: Uint8Array,
+  p: number,
+  ipEnd: number,
+  declaredEnd: number,
+  pkt: DecodedPacket,
+  nh: number,
+): void {
   for (let n = 0; ; n++) {
     let hlen: number;
     switch (nh) {
