@@ -18,6 +18,7 @@ export const PPP_IPV4 = 0x0021;
 export const PPP_IPV6 = 0x0057;
 /** PPP protocol numbers of MPLS unicast / multicast (RFC 3032 section 4.3). */
 export const PPP_MPLS = 0x0281;
+/** PPP protocol number of MPLS multicast. */
 export const PPP_MPLS_MC = 0x0283;
 
 /**

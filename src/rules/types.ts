@@ -43,7 +43,9 @@ export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
   BLOCKED: 3,
 };
 
+/** How serious a match is (reports; JSON lines map it to Suricata's 1-3). */
 export type Severity = "low" | "medium" | "high" | "critical";
+/** Relative to the home networks: in, out, or any (see Rule.direction). */
 export type Direction = "in" | "out" | "any";
 
 /** An address block (defined with the address parsers in src/net/addr.ts). */
