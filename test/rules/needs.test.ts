@@ -16,24 +16,10 @@ import {
   rulesetNeeds,
 } from "../../src/rules/needs.js";
 import { deriveBpf } from "../../src/rules/prefilter.js";
-import type { Action, Rule, Ruleset } from "../../src/rules/types.js";
+import type { Rule, Ruleset } from "../../src/rules/types.js";
+import { rule, ruleset } from "./helpers.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
-
-function rule(action: Action, fields: Partial<Rule> = {}, id = "r"): Rule {
-  return { id, action, direction: "any", severity: "low", reason: "", path: id, ...fields };
-}
-
-function ruleset(rules: Rule[]): Ruleset {
-  return {
-    format: "native",
-    rules,
-    defaultAction: "allow",
-    defaultReason: "",
-    ipVersions: [4, 6],
-    homeNet: [],
-  };
-}
 
 /** A rule carrying a field the Rule type does not have yet (what a later issue adds), through a cast. */
 function withFutureField(r: Rule, key: string, value: unknown): Rule {
