@@ -31,7 +31,7 @@ import type { CaptureRecord } from "../capture/types.js";
 import { PcapWriter } from "../capture/writer.js";
 import { Engine } from "../engine/engine.js";
 import type { EngineContext, Sink } from "../engine/sink.js";
-import { combineFilters, deriveBpf, ruleClause } from "../engine/bpf.js";
+import { combineFilters, deriveBpf, ruleClause } from "../rules/prefilter.js";
 import { formatProblem, loadRuleFile } from "../rules/load.js";
 import type { Cidr, Ruleset } from "../rules/types.js";
 import { UsageError } from "./errors.js";

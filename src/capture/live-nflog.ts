@@ -14,6 +14,7 @@
  * Hot path: allocation-free, reads only inside [off, off + caplen), never throws.
  */
 import { endianness } from "node:os";
+import { LinkType } from "../net/linktypes.js";
 import type { CaptureRecord, RecordSink } from "./types.js";
 
 /** libpcap's netfilter log device: "nflog" (group 0) or "nflog:N[,M...]" (groups 0..65535, at most 32). */
@@ -27,7 +28,7 @@ export function isNflogDevice(iface: string): boolean {
 }
 
 /** LINKTYPE_NFLOG. */
-export const LINKTYPE_NFLOG = 239;
+export const LINKTYPE_NFLOG = LinkType.NFLOG;
 /** NFLOG header before the TLVs: family, version, resource id (group, big-endian). */
 const NFLOG_HDR = 4;
 /** TLV header: length (including itself) and type, both in the capturing host's byte order. */

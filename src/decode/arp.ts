@@ -2,6 +2,7 @@
  * ARP (RFC 826). Hot path, allocation-free, never throws, reads only inside [off, end).
  * arpSpa/arpTpa are filled for IPv4-over-anything ARP (protocol type 0x0800, length 4).
  */
+import { EtherType } from "../net/ethertypes.js";
 import { u16be, u32be, u8 } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { Layer, type DecodedPacket } from "./packet.js";
@@ -28,7 +29,7 @@ export function decodeArp(buf: Uint8Array, off: number, end: number, pkt: Decode
     pkt.setEvent(DecodeEvent.ARP_TRUNCATED, off);
     return;
   }
-  if (u16be(buf, off + ARP_OFF_PRO) === 0x0800 && pln === 4) {
+  if (u16be(buf, off + ARP_OFF_PRO) === EtherType.IPV4 && pln === 4) {
     pkt.arpSpa = u32be(buf, off + ARP_FIXED_LEN + hln);
     pkt.arpTpa = u32be(buf, off + ARP_FIXED_LEN + 2 * hln + 4);
   }

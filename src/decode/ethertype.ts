@@ -3,29 +3,18 @@
  * (VLAN tags, MPLS labels with pseudowire Ethernet, PPPoE, LLC/SNAP), at most ENCAP_MAX_DEPTH steps.
  * Hot path: a loop with a switch, no recursion, no allocation.
  */
+import { EtherType } from "../net/ethertypes.js";
 import { u16be } from "./bytes.js";
 import { decodeArp } from "./arp.js";
 import { DecodeEvent } from "./events.js";
 import { decodeIpv4 } from "./ipv4.js";
 import { decodeIpv6 } from "./ipv6.js";
 import { decodeLlcSnap } from "./llc.js";
-import { decodeMpls, ETHERTYPE_TEB } from "./mpls.js";
+import { decodeMpls } from "./mpls.js";
 import { Layer, type DecodedPacket } from "./packet.js";
 import { decodePppoe } from "./pppoe.js";
-import { decodeVlan, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN } from "./vlan.js";
+import { decodeVlan } from "./vlan.js";
 
-/** EtherType IPv4. */
-export const ETHERTYPE_IPV4 = 0x0800;
-/** EtherType ARP. */
-export const ETHERTYPE_ARP = 0x0806;
-/** EtherType IPv6. */
-export const ETHERTYPE_IPV6 = 0x86dd;
-/** EtherType MPLS unicast. */
-export const ETHERTYPE_MPLS = 0x8847;
-/** EtherType MPLS multicast. */
-export const ETHERTYPE_MPLS_MC = 0x8848;
-/** EtherType PPPoE session stage. */
-export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 /** Values up to this are IEEE 802.3 length fields, not EtherTypes (an LLC header follows). */
 export const ETHER_MAX_LEN_FIELD = 1500;
 /** Ethernet II header length. */
@@ -45,28 +34,28 @@ export function decodeEtherType(
   for (let depth = 0; depth < ENCAP_MAX_DEPTH; depth++) {
     pkt.etherType = et;
     switch (et) {
-      case ETHERTYPE_IPV4:
+      case EtherType.IPV4:
         decodeIpv4(buf, off, end, pkt);
         return;
-      case ETHERTYPE_IPV6:
+      case EtherType.IPV6:
         decodeIpv6(buf, off, end, pkt);
         return;
-      case ETHERTYPE_ARP:
+      case EtherType.ARP:
         decodeArp(buf, off, end, pkt);
         return;
-      case ETHERTYPE_VLAN:
-      case ETHERTYPE_QINQ:
-      case ETHERTYPE_QINQ_OLD:
+      case EtherType.VLAN:
+      case EtherType.QINQ:
+      case EtherType.QINQ_OLD:
         off = decodeVlan(buf, off, end, pkt);
         break;
-      case ETHERTYPE_MPLS:
-      case ETHERTYPE_MPLS_MC:
+      case EtherType.MPLS:
+      case EtherType.MPLS_MC:
         off = decodeMpls(buf, off, end, pkt);
         break;
-      case ETHERTYPE_PPPOE_SESSION:
+      case EtherType.PPPOE_SESSION:
         off = decodePppoe(buf, off, end, pkt);
         break;
-      case ETHERTYPE_TEB:
+      case EtherType.TEB:
         // An Ethernet frame inside (MPLS pseudowire).
         if (end - off < ETHER_HDR_LEN) {
           pkt.setEvent(DecodeEvent.LINK_TRUNCATED, off);

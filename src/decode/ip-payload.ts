@@ -3,21 +3,12 @@
  * Tunnels (GRE 47, IP-in-IP 4/41, ...) and other protocols are not decoded into: their bytes are
  * reported as the payload of the outer IP header, and ipProto names them.
  */
+import { IpProto } from "../net/protocols.js";
 import { decodeIcmp } from "./icmp.js";
 import { decodeIcmpv6 } from "./icmpv6.js";
 import { decodeTcp } from "./tcp.js";
 import { decodeUdp } from "./udp.js";
 import type { DecodedPacket } from "./packet.js";
-
-// IP protocol numbers pfw decodes.
-/** ICMP. */
-export const IPPROTO_ICMP = 1;
-/** TCP. */
-export const IPPROTO_TCP = 6;
-/** UDP. */
-export const IPPROTO_UDP = 17;
-/** ICMPv6. */
-export const IPPROTO_ICMPV6 = 58;
 
 /**
  * Decode the transport header of protocol proto at off. end: end of the captured IP payload;
@@ -32,16 +23,16 @@ export function decodeIpPayload(
   ipEnd: number,
 ): void {
   switch (proto) {
-    case IPPROTO_TCP:
+    case IpProto.TCP:
       decodeTcp(buf, off, end, pkt);
       return;
-    case IPPROTO_UDP:
+    case IpProto.UDP:
       decodeUdp(buf, off, end, pkt, ipEnd);
       return;
-    case IPPROTO_ICMP:
+    case IpProto.ICMP:
       decodeIcmp(buf, off, end, pkt);
       return;
-    case IPPROTO_ICMPV6:
+    case IpProto.ICMPV6:
       decodeIcmpv6(buf, off, end, pkt);
       return;
     default:

@@ -10,6 +10,7 @@
  * Next Header field) and the source, as tshark shows them; Layer.IPV6 means the whole fixed
  * header (both addresses) was decoded.
  */
+import { IpProto } from "../net/protocols.js";
 import { u16be, u32be, u8 } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { decodeIpPayload } from "./ip-payload.js";
@@ -28,12 +29,6 @@ const IPV6_OFF_NEXT = 6;
 const IPV6_OFF_HOPS = 7;
 const IPV6_OFF_SRC = 8;
 const IPV6_OFF_DST = 24;
-const NH_HOPOPTS = 0;
-const NH_ROUTING = 43;
-const NH_FRAGMENT = 44;
-const NH_AH = 51;
-const NH_NONE = 59;
-const NH_DSTOPTS = 60;
 const FRAG_HDR_LEN = 8;
 const OPT_PAD1 = 0;
 
@@ -52,7 +47,7 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Decod
     return;
   }
   const plen = u16be(buf, off + IPV6_OFF_PLEN);
-  let nh = u8(buf, off + IPV6_OFF_NEXT);
+  const nh = u8(buf, off + IPV6_OFF_NEXT);
   pkt.l3Off = off;
   pkt.ipVersion = 6;
   pkt.ipProto = nh;
@@ -73,27 +68,40 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Decod
   pkt.dst6c = u32be(buf, off + IPV6_OFF_DST + 8);
   pkt.dst6d = u32be(buf, off + IPV6_OFF_DST + 12);
   const declaredEnd = off + IPV6_HDR_LEN + plen;
-  const ipEnd = declaredEnd < end ? declaredEnd : end;
-  let p = off + IPV6_HDR_LEN;
+  decodeIpv6Chain(buf, off + IPV6_HDR_LEN, declaredEnd < end ? declaredEnd : end, declaredEnd, pkt, nh);
+}
+
+/**
+ * Walk the extension headers from p (next header nh) up to the transport header and decode it. ipEnd:
+ * end of the captured IP payload; declaredEnd: the end the IPv6 header declares.
+ */
+function decodeIpv6Chain(
+  buf: Uint8Array,
+  p: number,
+  ipEnd: number,
+  declaredEnd: number,
+  pkt: DecodedPacket,
+  nh: number,
+): void {
   for (let n = 0; ; n++) {
     let hlen: number;
     switch (nh) {
-      case NH_HOPOPTS:
-      case NH_ROUTING:
-      case NH_DSTOPTS:
-      case NH_AH:
+      case IpProto.HOPOPTS:
+      case IpProto.ROUTING:
+      case IpProto.DSTOPTS:
+      case IpProto.AH:
         if (ipEnd - p < 2) {
           pkt.setEvent(DecodeEvent.IPV6_EXTHDR_TRUNCATED, p);
           return;
         }
         // RFC 8200 4.3/4.4/4.6: length in 8-octet units not counting the first 8;
         // RFC 4302 2.2: AH length in 4-octet units minus 2.
-        hlen = nh === NH_AH ? (u8(buf, p + 1) + 2) * 4 : (u8(buf, p + 1) + 1) * 8;
+        hlen = nh === IpProto.AH ? (u8(buf, p + 1) + 2) * 4 : (u8(buf, p + 1) + 1) * 8;
         break;
-      case NH_FRAGMENT:
+      case IpProto.FRAGMENT:
         hlen = FRAG_HDR_LEN;
         break;
-      case NH_NONE:
+      case IpProto.NONE:
         return;
       default:
         decodeIpPayload(buf, p, ipEnd, pkt, nh, declaredEnd);
@@ -108,12 +116,12 @@ export function decodeIpv6(buf: Uint8Array, off: number, end: number, pkt: Decod
       return;
     }
     const next = u8(buf, p);
-    if ((nh === NH_HOPOPTS || nh === NH_DSTOPTS) && !optionsFit(buf, p + 2, p + hlen, ipEnd)) {
+    if ((nh === IpProto.HOPOPTS || nh === IpProto.DSTOPTS) && !optionsFit(buf, p + 2, p + hlen, ipEnd)) {
       // Wireshark reports the packet as malformed there and decodes nothing after it.
       pkt.setEvent(DecodeEvent.IPV6_OPT_INVALID, p);
       return;
     }
-    if (nh === NH_FRAGMENT) {
+    if (nh === IpProto.FRAGMENT) {
       // RFC 8200 4.5: offset in 8-octet units in the top 13 bits, M flag in bit 0.
       const fo = u16be(buf, p + 2);
       pkt.fragOffset = fo & 0xfff8;

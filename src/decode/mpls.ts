@@ -4,6 +4,7 @@
  * After bottom of stack the payload is chosen by its first nibble, as Wireshark 4.0 does:
  * 4 = IPv4, 6 = IPv6, 0 = a pseudowire control word (RFC 4385) followed by an Ethernet frame.
  */
+import { EtherType } from "../net/ethertypes.js";
 import { u8 } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { Layer, type DecodedPacket } from "./packet.js";
@@ -13,11 +14,9 @@ export const MPLS_MAX_LABELS = 16;
 const MPLS_LABEL_LEN = 4;
 const MPLS_BOS_BIT = 0x01;
 const PW_CONTROL_WORD_LEN = 4;
-/** Pseudo EtherType used internally for "an Ethernet frame follows" (Transparent Ethernet Bridging). */
-export const ETHERTYPE_TEB = 0x6558;
 
 /**
- * Decode the label stack at off. Sets pkt.etherType to 0x0800, 0x86dd or ETHERTYPE_TEB for the
+ * Decode the label stack at off. Sets pkt.etherType to 0x0800, 0x86dd or EtherType.TEB for the
  * payload and returns its offset, or -1 after setting an event.
  */
 export function decodeMpls(buf: Uint8Array, off: number, end: number, pkt: DecodedPacket): number {
@@ -42,17 +41,17 @@ export function decodeMpls(buf: Uint8Array, off: number, end: number, pkt: Decod
   }
   switch (u8(buf, off) >> 4) {
     case 4:
-      pkt.etherType = 0x0800;
+      pkt.etherType = EtherType.IPV4;
       return off;
     case 6:
-      pkt.etherType = 0x86dd;
+      pkt.etherType = EtherType.IPV6;
       return off;
     case 0:
       if (end - off < PW_CONTROL_WORD_LEN) {
         pkt.setEvent(DecodeEvent.MPLS_TRUNCATED, off);
         return -1;
       }
-      pkt.etherType = ETHERTYPE_TEB;
+      pkt.etherType = EtherType.TEB;
       return off + PW_CONTROL_WORD_LEN;
     default:
       pkt.setEvent(DecodeEvent.MPLS_PAYLOAD_UNKNOWN, off);

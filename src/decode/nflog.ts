@@ -10,6 +10,8 @@
  * type in 1..255 before a malformed one decides), which agrees on any consistent capture.
  * Hot path, allocation-free, never throws, reads only inside [off, end); at most NFLOG_MAX_TLVS TLVs.
  */
+import { EtherType } from "../net/ethertypes.js";
+import { AddrFamily } from "../net/linktypes.js";
 import { u16be, u16le, u8 } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { decodeEtherType } from "./ethertype.js";
@@ -26,8 +28,6 @@ const NFULA_PACKET_HDR = 1;
 const NFULA_PACKET_HDR_LEN = 8;
 const NFULA_PAYLOAD = 9;
 const TLV_TYPE_MASK = 0x7fff; // the top bit is NLA_F_NESTED
-const LINUX_AF_INET = 2;
-const LINUX_AF_INET6 = 10;
 
 function tlv16(buf: Uint8Array, o: number, le: boolean): number {
   return le ? u16le(buf, o) : u16be(buf, o);
@@ -85,12 +85,12 @@ export function decodeNflog(buf: Uint8Array, off: number, end: number, pkt: Deco
     return;
   }
   switch (u8(buf, off)) {
-    case LINUX_AF_INET:
-      pkt.etherType = 0x0800;
+    case AddrFamily.INET:
+      pkt.etherType = EtherType.IPV4;
       decodeIpv4(buf, payOff, payEnd, pkt);
       return;
-    case LINUX_AF_INET6:
-      pkt.etherType = 0x86dd;
+    case AddrFamily.INET6_LINUX:
+      pkt.etherType = EtherType.IPV6;
       decodeIpv6(buf, payOff, payEnd, pkt);
       return;
     default:

@@ -3,6 +3,8 @@
  * and LOOP (link type 108, address family in network byte order).
  * Hot path, allocation-free, never throws, reads only inside [off, end).
  */
+import { EtherType } from "../net/ethertypes.js";
+import { AddrFamily } from "../net/linktypes.js";
 import { u32be, u32le } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { decodeEtherType, ETHER_MAX_LEN_FIELD } from "./ethertype.js";
@@ -12,12 +14,6 @@ import { Layer, type DecodedPacket } from "./packet.js";
 
 /** NULL/LOOP header length. */
 export const NULL_HDR_LEN = 4;
-const AF_INET = 2;
-/** AF_INET6 on Linux (10), OpenBSD/NetBSD (24), FreeBSD (28), macOS/iOS (30). */
-const AF_INET6_LINUX = 10;
-const AF_INET6_BSD = 24;
-const AF_INET6_FREEBSD = 28;
-const AF_INET6_DARWIN = 30;
 
 /**
  * Decode a NULL frame. The header is guessed exactly as Wireshark 4.0's packet-null.c does:
@@ -56,15 +52,15 @@ function family(buf: Uint8Array, off: number, end: number, pkt: DecodedPacket, a
     return;
   }
   switch (af) {
-    case AF_INET:
-      pkt.etherType = 0x0800;
+    case AddrFamily.INET:
+      pkt.etherType = EtherType.IPV4;
       decodeIpv4(buf, off, end, pkt);
       return;
-    case AF_INET6_LINUX:
-    case AF_INET6_BSD:
-    case AF_INET6_FREEBSD:
-    case AF_INET6_DARWIN:
-      pkt.etherType = 0x86dd;
+    case AddrFamily.INET6_LINUX:
+    case AddrFamily.INET6_BSD:
+    case AddrFamily.INET6_FREEBSD:
+    case AddrFamily.INET6_DARWIN:
+      pkt.etherType = EtherType.IPV6;
       decodeIpv6(buf, off, end, pkt);
       return;
     default:

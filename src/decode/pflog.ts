@@ -6,6 +6,8 @@
  * length below the smallest real header (45) is not refused: the packet is decoded where it says.
  * Hot path, allocation-free, never throws, reads only inside [off, end).
  */
+import { EtherType } from "../net/ethertypes.js";
+import { AddrFamily } from "../net/linktypes.js";
 import { u8 } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { decodeIpv4 } from "./ipv4.js";
@@ -14,11 +16,6 @@ import { Layer, type DecodedPacket } from "./packet.js";
 
 /** Bytes needed to read the length and family. */
 export const PFLOG_MIN_READ = 2;
-const BSD_AF_INET = 2;
-/** AF_INET6 on OpenBSD/NetBSD (24), FreeBSD (28), macOS (30). */
-const BSD_AF_INET6_BSD = 24;
-const BSD_AF_INET6_FREEBSD = 28;
-const BSD_AF_INET6_DARWIN = 30;
 
 /** Decode a pflog header at off and the IPv4/IPv6 packet after it. */
 export function decodePflog(buf: Uint8Array, off: number, end: number, pkt: DecodedPacket): void {
@@ -34,14 +31,14 @@ export function decodePflog(buf: Uint8Array, off: number, end: number, pkt: Deco
   pkt.layers |= Layer.PFLOG;
   const ip = off + hlen;
   switch (u8(buf, off + 1)) {
-    case BSD_AF_INET:
-      pkt.etherType = 0x0800;
+    case AddrFamily.INET:
+      pkt.etherType = EtherType.IPV4;
       decodeIpv4(buf, ip, end, pkt);
       return;
-    case BSD_AF_INET6_BSD:
-    case BSD_AF_INET6_FREEBSD:
-    case BSD_AF_INET6_DARWIN:
-      pkt.etherType = 0x86dd;
+    case AddrFamily.INET6_BSD:
+    case AddrFamily.INET6_FREEBSD:
+    case AddrFamily.INET6_DARWIN:
+      pkt.etherType = EtherType.IPV6;
       decodeIpv6(buf, ip, end, pkt);
       return;
     default:

@@ -3,15 +3,10 @@
  * Cisco HDLC (link type 104). The PPP protocol numbers for IP are shared with PPPoE (./pppoe.ts).
  * Hot path, allocation-free, never throws, reads only inside [off, end).
  */
+import { EtherType } from "../net/ethertypes.js";
 import { u16be, u8 } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
-import {
-  decodeEtherType,
-  ETHERTYPE_IPV4,
-  ETHERTYPE_IPV6,
-  ETHERTYPE_MPLS,
-  ETHERTYPE_MPLS_MC,
-} from "./ethertype.js";
+import { decodeEtherType } from "./ethertype.js";
 import { Layer, type DecodedPacket } from "./packet.js";
 import { pppEtherType } from "./pppoe.js";
 
@@ -74,10 +69,10 @@ export function decodeChdlc(buf: Uint8Array, off: number, end: number, pkt: Deco
   const et = u16be(buf, off + 2);
   // Wireshark's chdlc.protocol table: of the protocols pfw decodes, only IP and MPLS (no VLAN, no ARP).
   switch (et) {
-    case ETHERTYPE_IPV4:
-    case ETHERTYPE_IPV6:
-    case ETHERTYPE_MPLS:
-    case ETHERTYPE_MPLS_MC:
+    case EtherType.IPV4:
+    case EtherType.IPV6:
+    case EtherType.MPLS:
+    case EtherType.MPLS_MC:
       decodeEtherType(buf, off + CHDLC_HDR_LEN, end, pkt, et);
       return;
     default:

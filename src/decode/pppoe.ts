@@ -3,6 +3,7 @@
  * or MPLS (0x0281, 0x0283).
  * Hot path, allocation-free, never throws, reads only inside [off, end).
  */
+import { EtherType } from "../net/ethertypes.js";
 import { u16be, u8 } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { Layer, type DecodedPacket } from "./packet.js";
@@ -17,6 +18,7 @@ export const PPP_IPV4 = 0x0021;
 export const PPP_IPV6 = 0x0057;
 /** PPP protocol numbers of MPLS unicast / multicast (RFC 3032 section 4.3). */
 export const PPP_MPLS = 0x0281;
+/** PPP protocol number of MPLS multicast. */
 export const PPP_MPLS_MC = 0x0283;
 
 /**
@@ -26,13 +28,13 @@ export const PPP_MPLS_MC = 0x0283;
 export function pppEtherType(proto: number): number {
   switch (proto) {
     case PPP_IPV4:
-      return 0x0800;
+      return EtherType.IPV4;
     case PPP_IPV6:
-      return 0x86dd;
+      return EtherType.IPV6;
     case PPP_MPLS:
-      return 0x8847;
+      return EtherType.MPLS;
     case PPP_MPLS_MC:
-      return 0x8848;
+      return EtherType.MPLS_MC;
     default:
       return -1;
   }

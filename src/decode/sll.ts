@@ -3,6 +3,7 @@
  * See https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html and ..._SLL2.html.
  * Hot path, allocation-free, never throws, reads only inside [off, end).
  */
+import { ArpHrd } from "../net/linktypes.js";
 import { u16be } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { decodeEtherType, ETHER_MAX_LEN_FIELD } from "./ethertype.js";
@@ -18,10 +19,6 @@ const SLL_OFF_HATYPE = 2;
 const SLL_OFF_PROTO = 14;
 const SLL2_OFF_PROTO = 0;
 const SLL2_OFF_HATYPE = 8;
-/** ARPHRD_NETLINK: the payload is a netlink message, not a network packet. */
-const ARPHRD_NETLINK = 824;
-/** ARPHRD_IEEE80211_RADIOTAP: the payload is radiotap + 802.11. */
-const ARPHRD_IEEE80211_RADIOTAP = 803;
 /** Protocol value for an IEEE 802.2 LLC frame. */
 const LINUX_SLL_P_802_2 = 0x0004;
 
@@ -60,12 +57,12 @@ function cooked(
   hatype: number,
   proto: number,
 ): void {
-  if (hatype === ARPHRD_IEEE80211_RADIOTAP) {
+  if (hatype === ArpHrd.IEEE80211_RADIOTAP) {
     // A monitor-mode interface captured through the "any" device (Wireshark does the same).
     decodeRadiotap(buf, off, end, pkt);
     return;
   }
-  if (hatype === ARPHRD_NETLINK) {
+  if (hatype === ArpHrd.NETLINK) {
     pkt.setEvent(DecodeEvent.LINK_PROTO_UNSUPPORTED, off);
     return;
   }

@@ -2,6 +2,7 @@
  * 802.1Q / 802.1ad (and the pre-standard 0x9100) VLAN tags, stacked, at most VLAN_MAX_TAGS.
  * Hot path, allocation-free, never throws, reads only inside [off, end).
  */
+import { EtherType } from "../net/ethertypes.js";
 import { u16be } from "./bytes.js";
 import { DecodeEvent } from "./events.js";
 import { Layer, type DecodedPacket } from "./packet.js";
@@ -10,17 +11,11 @@ import { Layer, type DecodedPacket } from "./packet.js";
 export const VLAN_MAX_TAGS = 8;
 /** VLAN tag length (TCI + inner EtherType). */
 export const VLAN_TAG_LEN = 4;
-/** 802.1Q C-tag. */
-export const ETHERTYPE_VLAN = 0x8100;
-/** 802.1ad S-tag. */
-export const ETHERTYPE_QINQ = 0x88a8;
-/** Pre-standard QinQ tag. */
-export const ETHERTYPE_QINQ_OLD = 0x9100;
 const VLAN_VID_MASK = 0x0fff;
 
 /** True if et is a VLAN tag EtherType. */
 export function isVlanEtherType(et: number): boolean {
-  return et === ETHERTYPE_VLAN || et === ETHERTYPE_QINQ || et === ETHERTYPE_QINQ_OLD;
+  return et === EtherType.VLAN || et === EtherType.QINQ || et === EtherType.QINQ_OLD;
 }
 
 /**
@@ -29,7 +24,7 @@ export function isVlanEtherType(et: number): boolean {
  * pkt.vlanId is the OUTERMOST tag's VID (the first one in the frame).
  */
 export function decodeVlan(buf: Uint8Array, off: number, end: number, pkt: DecodedPacket): number {
-  let et = ETHERTYPE_VLAN;
+  let et = EtherType.VLAN;
   let n = 0;
   while (isVlanEtherType(et)) {
     if (n >= VLAN_MAX_TAGS) {

@@ -5,6 +5,7 @@
  * As in Wireshark, Prism and AVS frames are taken to carry no FCS; PPI says so in its
  * 802.11-common field (flags bit 0x0001), and a present FCS is cut off so it never counts as payload.
  */
+import { LinkType } from "../net/linktypes.js";
 import { u16le, u32be, u32le } from "./bytes.js";
 import { decodeEthernet } from "./ethernet.js";
 import { DecodeEvent } from "./events.js";
@@ -29,8 +30,6 @@ const PPI_FIELD_HDR_LEN = 4;
 const PPI_FIELD_80211_COMMON = 2;
 const PPI_80211_COMMON_OFF_FLAGS = 8;
 const PPI_80211_FLAG_FCS = 0x0001;
-const DLT_EN10MB = 1;
-const DLT_IEEE802_11 = 105;
 const FCS_LEN = 4;
 
 /**
@@ -96,11 +95,11 @@ export function decodePpi(buf: Uint8Array, off: number, end: number, pkt: Decode
   pkt.layers |= Layer.RADIO_HDR;
   const hdrEnd = off + len;
   const dlt = u32le(buf, off + PPI_OFF_DLT);
-  if (dlt === DLT_EN10MB) {
+  if (dlt === LinkType.ETHERNET) {
     decodeEthernet(buf, hdrEnd, end, pkt);
     return;
   }
-  if (dlt !== DLT_IEEE802_11) {
+  if (dlt !== LinkType.IEEE802_11) {
     pkt.setEvent(DecodeEvent.LINK_PROTO_UNSUPPORTED, hdrEnd);
     return;
   }

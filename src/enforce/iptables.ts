@@ -14,6 +14,7 @@
  * rules evaluated one after the other. For large lists use the nft backend (sets are hashed /
  * interval trees). There are no dynamic blocks with this backend.
  */
+import { IpProto } from "../net/protocols.js";
 import type { Ruleset } from "../rules/types.js";
 import { EnforceError } from "./errors.js";
 import { runTool, requirePrivileged, type ToolOptions } from "./exec.js";
@@ -85,8 +86,8 @@ function chunkPorts(list: PortRange[] | undefined): (string | null)[] {
 function fragSpec(r: PlanRule, family: 4 | 6, proto: number | null): string {
   if (r.transportHeader === undefined) return "";
   if (family === 4) return r.transportHeader ? " ! -f" : " -f";
-  if (r.transportHeader && proto === 6) return " -m tcp";
-  if (r.transportHeader && proto === 17) return " -m udp";
+  if (r.transportHeader && proto === IpProto.TCP) return " -m tcp";
+  if (r.transportHeader && proto === IpProto.UDP) return " -m udp";
   throw new EnforceError(
     "UNSUPPORTED",
     `rule ${JSON.stringify(r.id)}: ip6tables cannot match IPv6 fragment offsets (transport_header ${String(r.transportHeader)}${proto !== null ? ` with protocol ${proto}` : ""}); use the nft backend, or limit the rule to IPv4.`,

@@ -20,6 +20,7 @@
  * - Field values are re-validated here (ports 0-65535, protocols 0-255, prefixes): a Ruleset built
  *   by hand cannot smuggle text into a script. Rule ids are reduced to [A-Za-z0-9._:[\]-].
  */
+import { IpProto, TRANSPORT_HEADER_PROTOS } from "../net/protocols.js";
 import type { Cidr, PortRange, Rule, Ruleset } from "../rules/types.js";
 import { EnforceError } from "./errors.js";
 
@@ -158,7 +159,7 @@ export function buildPlan(ruleset: Ruleset, opts: PlanOptions): Plan {
       if (!Number.isInteger(p) || p < 0 || p > 255) bad(rule, "proto is not 0-255");
     if (rule.transportHeader !== undefined) {
       if (typeof rule.transportHeader !== "boolean") bad(rule, "transport_header is not true or false");
-      if (rule.proto === undefined || rule.proto.some((p) => p !== 1 && p !== 6 && p !== 17 && p !== 58))
+      if (rule.proto === undefined || rule.proto.some((p) => !TRANSPORT_HEADER_PROTOS.includes(p)))
         bad(rule, "transport_header needs proto limited to tcp, udp, icmp, icmpv6");
     }
     if (rule.action === "alert" || rule.action === "log") {
@@ -177,7 +178,9 @@ export function buildPlan(ruleset: Ruleset, opts: PlanOptions): Plan {
     let proto = rule.proto;
     if (hasPorts) {
       // A packet without TCP/UDP ports never matches a port field.
-      proto = (rule.proto ?? [6, 17]).filter((p) => p === 6 || p === 17);
+      proto = (rule.proto ?? [IpProto.TCP, IpProto.UDP]).filter(
+        (p) => p === IpProto.TCP || p === IpProto.UDP,
+      );
       if (proto.length === 0) {
         notes.push(
           `rule ${JSON.stringify(rule.id)}: ports with no TCP/UDP protocol can never match; left out.`,

@@ -56,6 +56,12 @@ export class Engine {
   private readonly homeNet: Cidr[];
   private finished = false;
   private readonly fast: FastPath | null;
+  /**
+   * The fast path reuses a flow direction's first verdict: exact only while the compiled rules read
+   * nothing but the 5-tuple (CompiledRules.fiveTupleOnly). Rules that need payload, flow state or
+   * counters send every packet the full way.
+   */
+  private fastOk: boolean;
   private readonly sinks: Sink[] = [];
   /** Sinks by event, rebuilt by addSink. */
   private packetSinks: Sink[] = [];
@@ -77,6 +83,7 @@ export class Engine {
     this.generations.push({ base: 0, ruleset: opts.ruleset });
     this.lookupFns = this.makeLookup();
     this.fast = opts.fastPath === false ? null : new FastPath();
+    this.fastOk = this.compiled.fiveTupleOnly;
     this.ev = {
       rec: undefined as unknown as CaptureRecord,
       pkt: this.pkt,
@@ -131,6 +138,7 @@ export class Engine {
     this.ranks = ranksOf(ruleset);
     this.generations.push({ base: this.base, ruleset });
     this.fast?.clear();
+    this.fastOk = compiled.fiveTupleOnly;
     for (const s of this.sinks) s.onRules?.(ruleset, this.base);
   }
 
@@ -155,7 +163,7 @@ export class Engine {
   /** Process one record. Hot path. */
   handle(rec: CaptureRecord, fileIndex: number): void {
     const fp = this.fast;
-    if (fp !== null && fp.admit() && fp.parse(rec.buf, rec.off, rec.caplen, rec.linktype)) {
+    if (fp !== null && this.fastOk && fp.admit() && fp.parse(rec.buf, rec.off, rec.caplen, rec.linktype)) {
       const e = fp.lookup();
       if (e >= 0) {
         const flow = this.flows.updateKnown(

@@ -36,17 +36,20 @@
  */
 
 import { u16be, u32be, u8 } from "../decode/bytes.js";
+import { EtherType } from "../net/ethertypes.js";
+import { ArpHrd, LinkType } from "../net/linktypes.js";
+import { IpProto } from "../net/protocols.js";
 
-const TCP = 6;
-const UDP = 17;
-const ICMP = 1;
-const ICMPV6 = 58;
-const ETHERTYPE_VLAN = 0x8100;
-const LINKTYPE_ETHERNET = 1;
-const LINKTYPE_LINUX_SLL = 113;
-const LINKTYPE_LINUX_SLL2 = 276;
-const ARPHRD_IEEE80211_RADIOTAP = 803;
-const ARPHRD_NETLINK = 824;
+const TCP = IpProto.TCP;
+const UDP = IpProto.UDP;
+const ICMP = IpProto.ICMP;
+const ICMPV6 = IpProto.ICMPV6;
+const ETHERTYPE_VLAN = EtherType.VLAN;
+const LINKTYPE_ETHERNET = LinkType.ETHERNET;
+const LINKTYPE_LINUX_SLL = LinkType.LINUX_SLL;
+const LINKTYPE_LINUX_SLL2 = LinkType.LINUX_SLL2;
+const ARPHRD_IEEE80211_RADIOTAP = ArpHrd.IEEE80211_RADIOTAP;
+const ARPHRD_NETLINK = ArpHrd.NETLINK;
 
 /** Entries at first, and at most (the cache grows 4x whenever it has taken in a quarter as many keys as it has entries). */
 const MIN_ENTRIES = 1 << 12;

@@ -14,12 +14,7 @@
  * Cost: one SHA-1 per call. Callers compute it once per flow (the flow table caches it), never per packet.
  */
 import { createHash } from "node:crypto";
-
-export const PROTO_ICMP = 1;
-export const PROTO_TCP = 6;
-export const PROTO_UDP = 17;
-export const PROTO_ICMPV6 = 58;
-export const PROTO_SCTP = 132;
+import { IpProto } from "../net/protocols.js";
 
 /** ICMPv4 counterpart types (pycommunityid communityid/icmp.py TYPE_MAPPER). */
 const ICMP4_COUNTERPART = new Int16Array(256).fill(-1);
@@ -61,19 +56,19 @@ for (const [a, b] of [
  */
 export function icmpCounterpart(proto: number, type: number): number {
   if (type < 0 || type > 255) return -1;
-  if (proto === PROTO_ICMP) return ICMP4_COUNTERPART[type] ?? -1;
-  if (proto === PROTO_ICMPV6) return ICMP6_COUNTERPART[type] ?? -1;
+  if (proto === IpProto.ICMP) return ICMP4_COUNTERPART[type] ?? -1;
+  if (proto === IpProto.ICMPV6) return ICMP6_COUNTERPART[type] ?? -1;
   return -1;
 }
 
 /** Protocols whose Community ID requires ports (TCP, UDP, SCTP, ICMP, ICMPv6). */
 export function isPortProto(proto: number): boolean {
   return (
-    proto === PROTO_TCP ||
-    proto === PROTO_UDP ||
-    proto === PROTO_SCTP ||
-    proto === PROTO_ICMP ||
-    proto === PROTO_ICMPV6
+    proto === IpProto.TCP ||
+    proto === IpProto.UDP ||
+    proto === IpProto.SCTP ||
+    proto === IpProto.ICMP ||
+    proto === IpProto.ICMPV6
   );
 }
 
@@ -163,7 +158,7 @@ export function communityIdOfTuple(
   seed = 0,
 ): string {
   let oneWay = false;
-  if ((proto === PROTO_ICMP || proto === PROTO_ICMPV6) && sport >= 0) {
+  if ((proto === IpProto.ICMP || proto === IpProto.ICMPV6) && sport >= 0) {
     const c = icmpCounterpart(proto, sport);
     if (c >= 0) dport = c;
     else oneWay = true;

@@ -22,7 +22,8 @@
  *  - first_frame: frame number of the first packet within its file; file: that file's name as given.
  */
 import type { FlowRecord } from "../flows/table.js";
-import { ipv4ToString, ipv6ToString } from "../decode/format.js";
+import { ipv4ToString, ipv6ToString } from "../net/addr.js";
+import { IpProto } from "../net/protocols.js";
 import { VERDICT_RANK, type Verdict } from "../rules/types.js";
 import type { RuleLookup } from "./rule-lookup.js";
 
@@ -96,13 +97,13 @@ export interface FlowRow {
 /** Lowercase protocol name for the proto column: tcp, udp, icmp, icmpv6, else the number. */
 export function protoColumn(proto: number): string {
   switch (proto) {
-    case 6:
+    case IpProto.TCP:
       return "tcp";
-    case 17:
+    case IpProto.UDP:
       return "udp";
-    case 1:
+    case IpProto.ICMP:
       return "icmp";
-    case 58:
+    case IpProto.ICMPV6:
       return "icmpv6";
     default:
       return String(proto);

@@ -27,27 +27,10 @@ import type { DecodedPacket } from "../decode/packet.js";
 import { Layer } from "../decode/packet.js";
 import { dstAddrString, srcAddrString } from "../decode/format.js";
 import type { PacketEvent, Sink } from "../engine/sink.js";
+import { protoLogName as protoName } from "../net/protocols.js";
 import type { FlowRecord } from "../flows/table.js";
 import { verdictName, type ReportContext } from "./flow-row.js";
 import { BufferedFileWriter } from "./writer.js";
-
-const PROTO_NAMES: Record<number, string> = {
-  1: "ICMP",
-  2: "IGMP",
-  6: "TCP",
-  17: "UDP",
-  47: "GRE",
-  50: "ESP",
-  51: "AH",
-  58: "ICMPv6",
-  89: "OSPF",
-  132: "SCTP",
-};
-
-/** Protocol name as the log prints it. */
-export function protoName(proto: number): string {
-  return PROTO_NAMES[proto] ?? `IP-${proto}`;
-}
 
 const SEVERITY: Record<string, number> = { critical: 1, high: 1, medium: 2, low: 3 };
 

@@ -4,7 +4,7 @@
  * keeps only those heavier than the median, so heavy hitters survive and light addresses seen early may
  * be lost: counts are exact for addresses never dropped. Memory: about 60 bytes per address of capacity.
  */
-import { ipv4ToString, ipv6ToString } from "../decode/format.js";
+import { ipv4ToString, ipv6ToString } from "../net/addr.js";
 import { fmix } from "../flows/table.js";
 
 const MIN_SLOTS = 1024;

@@ -8,7 +8,8 @@
  */
 
 import { Layer, type DecodedPacket } from "../decode/packet.js";
-import { cidrContains4, cidrContains6 } from "./addr.js";
+import { cidrContains4, cidrContains6 } from "../net/addr.js";
+import { IpProto } from "../net/protocols.js";
 import {
   MATCH_DEFAULT,
   MATCH_NO_VERDICT,
@@ -50,7 +51,7 @@ export function ruleMatches(rule: Rule, pkt: DecodedPacket, homeNet: readonly Ci
   if (rule.proto && !rule.proto.includes(pkt.ipProto)) return false;
   if (rule.transportHeader !== undefined && rule.transportHeader !== hasTransportHeader(pkt)) return false;
   // Ports exist only for TCP and UDP (and not in non-first fragments: the decoder leaves -1).
-  const hasPorts = pkt.ipProto === 6 || pkt.ipProto === 17;
+  const hasPorts = pkt.ipProto === IpProto.TCP || pkt.ipProto === IpProto.UDP;
   const sp = hasPorts ? pkt.srcPort : -1;
   const dp = hasPorts ? pkt.dstPort : -1;
   if (rule.sport && !portIn(rule.sport, sp)) return false;

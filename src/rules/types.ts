@@ -4,6 +4,8 @@
  * loading (compiler, reference interpreter, enforcement) works on this shape only.
  */
 
+import type { Cidr } from "../net/addr.js";
+
 /** What a rule does with a matching packet. */
 export type Action = "allow" | "block" | "alert" | "log";
 
@@ -22,6 +24,17 @@ export const ACTION_VERDICT: Readonly<Record<Action, Verdict>> = {
   log: "UNKNOWN",
 };
 
+/** Default severity of each action when a rule gives none. */
+export const DEFAULT_SEVERITY: Readonly<Record<Action, Severity>> = {
+  block: "medium",
+  alert: "medium",
+  allow: "low",
+  log: "low",
+};
+
+/** Default `default_reason` of native files; legacy files use the same text. */
+export const DEFAULT_REASON = "no rule matched";
+
 /** Worst-first order used for flow verdicts (a flow takes the worst verdict of its packets). */
 export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
   ALLOWED: 0,
@@ -30,21 +43,13 @@ export const VERDICT_RANK: Readonly<Record<Verdict, number>> = {
   BLOCKED: 3,
 };
 
+/** How serious a match is (reports; JSON lines map it to Suricata's 1-3). */
 export type Severity = "low" | "medium" | "high" | "critical";
+/** Relative to the home networks: in, out, or any (see Rule.direction). */
 export type Direction = "in" | "out" | "any";
 
-/** An address block. v4: addr is the uint32 network; v6: words are four uint32, most significant first. */
-export interface Cidr {
-  version: 4 | 6;
-  /** IPv4 network address as uint32 (only for version 4). */
-  v4: number;
-  /** IPv6 network address words (only for version 6; zeros for v4). */
-  v6: [number, number, number, number];
-  /** Prefix length: 0..32 or 0..128. */
-  prefix: number;
-  /** The text the user wrote (for messages and scripts), normalised, e.g. "10.0.0.0/8". */
-  text: string;
-}
+/** An address block (defined with the address parsers in src/net/addr.ts). */
+export type { Cidr };
 
 /** Inclusive port range. */
 export interface PortRange {

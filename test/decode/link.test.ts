@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { Layer } from "../../src/decode/packet.js";
 import { decode, eventName, expectPrefixesSafe, hex } from "./helpers.js";
-import { ipv4ToString, srcAddrString } from "../../src/decode/format.js";
+import { srcAddrString } from "../../src/decode/format.js";
+import { ipv4ToString } from "../../src/net/addr.js";
 
 // IPv4 10.0.0.1 -> 10.0.0.2 UDP 5000 -> 53, 4 bytes "abcd":
 //   4500 0020 0001 0000 4011 0000 0a00 0001 0a00 0002 | 1388 0035 000c 0000 6162 6364

@@ -1,7 +1,8 @@
-/** Test helpers: build DecodedPacket objects directly (no bytes) for rule tests. */
+/** Test helpers for rule tests: DecodedPacket objects built directly (no bytes), rules and rulesets by hand. */
 import { DecodedPacket, Layer } from "../../src/decode/packet.js";
+import { IpProto } from "../../src/net/protocols.js";
 import { parseCidr, parseIpv4, parseIpv6 } from "../../src/rules/addr.js";
-import type { Cidr } from "../../src/rules/types.js";
+import type { Action, Cidr, Rule, Ruleset } from "../../src/rules/types.js";
 
 export interface PacketSpec {
   src: string;
@@ -17,10 +18,10 @@ export interface PacketSpec {
 }
 
 const L4_LAYER: Readonly<Record<number, number>> = {
-  6: Layer.TCP,
-  17: Layer.UDP,
-  1: Layer.ICMP,
-  58: Layer.ICMPV6,
+  [IpProto.TCP]: Layer.TCP,
+  [IpProto.UDP]: Layer.UDP,
+  [IpProto.ICMP]: Layer.ICMP,
+  [IpProto.ICMPV6]: Layer.ICMPV6,
 };
 
 /** A packet from text addresses (v4 or v6 chosen by the source address). */
@@ -54,4 +55,14 @@ export function cidr(text: string): Cidr {
   const c = parseCidr(text);
   if (!c) throw new Error(`bad cidr ${text}`);
   return c;
+}
+
+/** A rule built by hand (direction any, severity low), fields added as given. */
+export function rule(action: Action, fields: Partial<Rule> = {}, id = "r"): Rule {
+  return { id, action, direction: "any", severity: "low", reason: "", path: id, ...fields };
+}
+
+/** A native ruleset over both IP versions, default action allow unless given. */
+export function ruleset(rules: Rule[], defaultAction: Action = "allow", homeNet: Cidr[] = []): Ruleset {
+  return { format: "native", rules, defaultAction, defaultReason: "", ipVersions: [4, 6], homeNet };
 }

@@ -3,8 +3,10 @@
  * JavaScript. Sound by construction: the filter passes a SUPERSET of the packets that can get a
  * verdict other than ALLOWED; the rule engine still decides every packet it sees.
  *
- * - Derived only when the default action is `allow` (otherwise every packet may be flagged) and no
- *   packet must be seen for other reasons (recording with --write, printing ALLOWED with -v).
+ * - Derived only when the default action is `allow` (otherwise every packet may be flagged), no
+ *   packet must be seen for other reasons (recording with --write, printing ALLOWED with -v), and the
+ *   rules are five-tuple only (./needs.ts): a rule that needs payload, flow state or counters must see
+ *   every packet of every flow, so then there is no filter.
  * - Each non-allow rule becomes a clause over the fields BPF sees the way pfw does (addresses, ports,
  *   IP protocol, `direction` as "destination / source in the home networks"), in BOTH orientations, so the
  *   replies of a flagged flow reach the flow table too and its conn_state, packet and byte counts are
@@ -19,8 +21,10 @@
  * - Every value is a validated number, or an address printed from the parsed numbers, so no user text
  *   reaches the filter.
  */
-import { ipv4ToString, ipv6ToString } from "../decode/format.js";
-import type { Cidr, PortRange, Rule, Ruleset } from "../rules/types.js";
+import { ipv4ToString, ipv6ToString } from "../net/addr.js";
+import { IpProto } from "../net/protocols.js";
+import { isFiveTupleOnly, rulesetNeeds } from "./needs.js";
+import type { Cidr, PortRange, Rule, Ruleset } from "./types.js";
 
 /** Options of deriveBpf. */
 export interface DeriveBpfOptions {
@@ -39,7 +43,8 @@ export const BPF_MAX_TEXT = 16_000;
 
 /** IPv6 packets whose first next-header is not one BPF can follow the way pfw does. */
 export const IPV6_ESCAPE =
-  "(ip6 and not ip6 proto 6 and not ip6 proto 17 and not ip6 proto 58 and not ip6 proto 1)";
+  `(ip6 and not ip6 proto ${IpProto.TCP} and not ip6 proto ${IpProto.UDP}` +
+  ` and not ip6 proto ${IpProto.ICMPV6} and not ip6 proto ${IpProto.ICMP})`;
 /** Ethernet encapsulations pfw decodes through (MPLS, PPPoE session, 802.3 LLC/SNAP, then VLAN last). */
 export const LINK_ESCAPE =
   "ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864 or ether[12:2] <= 1500 or vlan";
@@ -93,9 +98,13 @@ export function ruleClause(r: Rule, home: readonly Cidr[]): string | null {
   return common.join(" and ");
 }
 
-/** The derived filter, or null when every packet may matter (or the filter would be too big). */
+/**
+ * The derived filter, or null when every packet may matter: default action not allow, opts.seeAll, rules
+ * that need more than the five-tuple (./needs.ts), a rule matching everything, or a filter too big.
+ */
 export function deriveBpf(rs: Ruleset, opts: DeriveBpfOptions): string | null {
   if (opts.seeAll || rs.defaultAction !== "allow") return null;
+  if (!isFiveTupleOnly(rulesetNeeds(rs))) return null; // BPF sees headers only: every packet may matter
   const home = [...rs.homeNet, ...(opts.homeNet ?? [])];
   const clauses: string[] = [];
   for (const r of rs.rules) {

@@ -1,5 +1,5 @@
 /**
- * deriveBpf (src/engine/bpf.ts): the kernel filter derived from the rules.
+ * deriveBpf (src/rules/prefilter.ts): the kernel filter derived from the rules.
  * - exact filter texts for each rule field, orientation and the cases that derive nothing;
  * - every derived filter compiles with libpcap (tcpdump -d over an empty capture of the link type);
  * - soundness against pfw's own decoder and matcher: random rulesets and packets (VLAN tags, IPv6
@@ -24,11 +24,12 @@ import {
   IPV6_ESCAPE,
   LINK_ESCAPE,
   ruleClause,
-} from "../../src/engine/bpf.js";
+} from "../../src/rules/prefilter.js";
 import { parseCidrDetailed } from "../../src/rules/addr.js";
 import { compileRules } from "../../src/rules/compile.js";
 import { loadRuleFile } from "../../src/rules/load.js";
 import type { Action, Cidr, Direction, PortRange, Rule, Ruleset } from "../../src/rules/types.js";
+import { rule, ruleset } from "./helpers.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const haveTcpdump = spawnSync("tcpdump", ["--version"]).status === 0;
@@ -42,14 +43,6 @@ function cidr(text: string): Cidr {
   return r.cidr;
 }
 const pr = (lo: number, hi = lo): PortRange => ({ lo, hi });
-
-function rule(action: Action, fields: Partial<Rule> = {}, id = "r"): Rule {
-  return { id, action, direction: "any", severity: "low", reason: "", path: id, ...fields };
-}
-
-function ruleset(rules: Rule[], defaultAction: Action = "allow", homeNet: Cidr[] = []): Ruleset {
-  return { format: "native", rules, defaultAction, defaultReason: "", ipVersions: [4, 6], homeNet };
-}
 
 const TAIL = `${IPV6_ESCAPE} or ${LINK_ESCAPE}`;
 
