@@ -246,6 +246,7 @@ export class LiveSession {
       logPath: this.logPath,
       jsonPath: opts.json ?? null,
       jsonlPath: opts.jsonl ?? null,
+      streaming: true,
     });
     for (const s of this.hooks.sinks?.(engine.context) ?? []) engine.addSink(s);
     this.fileIndex = engine.addFile(this.fileName);
@@ -307,6 +308,8 @@ export class LiveSession {
     await this.swapping;
     await this.capture!.stop();
     this.writer?.close();
+    const recErr = this.writer?.errorMessage;
+    if (recErr) this.hooks.warn(recErr);
     const st = this.capStats();
     const engine = this.engine!;
     engine.counters.live = { captured: st.captured, kernel_drops: st.kernelDrops };
@@ -316,9 +319,10 @@ export class LiveSession {
     engine.finish();
     const result = this.reports!.result();
     return {
-      exitCode: capErr
-        ? EXIT_ERROR
-        : runExitCode(false, result.flaggedFlows > 0 || result.flaggedPackets > 0),
+      exitCode:
+        capErr || result.writeErrors.length > 0
+          ? EXIT_ERROR
+          : runExitCode(false, result.flaggedFlows > 0 || result.flaggedPackets > 0),
       why,
       result,
       captured: st.captured,
@@ -377,7 +381,10 @@ export class LiveSession {
     this.count++;
     rec.frame = this.count;
     if (this.opts.write) {
-      this.writer ??= new PcapWriter(this.opts.write, { linktype: rec.linktype });
+      this.writer ??= new PcapWriter(this.opts.write, {
+        linktype: rec.linktype,
+        output: { atomic: false, mode: 0o600 }, // readable while it grows; it holds payload bytes
+      });
       this.writer.writeRecord(rec.buf, rec.off, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec);
     }
     this.engine!.handle(rec, this.fileIndex);

@@ -25,6 +25,8 @@ export interface ReportOutputs {
   stdoutJson?: boolean;
   /** Link type of the --write-flagged file when nothing is flagged (default: Ethernet). */
   flaggedLinktype?: () => number;
+  /** pfw live: the log and JSON lines are written at their final names as they grow, flushed each second. */
+  streaming?: boolean;
   /** Report every flow in CSV/JSON, not only flagged ones. */
   allFlows?: boolean;
   /** Rows of the terminal table (default 50). */
@@ -40,6 +42,8 @@ export interface ReportResult {
   flaggedPackets: number;
   flaggedWritten: number;
   flaggedSkipped: number;
+  /** Outputs that could not be written, one sentence each naming the file (those files are not committed). */
+  writeErrors: string[];
 }
 
 /** The standard sinks of one run. */
@@ -48,27 +52,72 @@ export class ReportSet {
   readonly table: FlaggedFlowTable;
   readonly log: PacketLog | null;
   readonly flaggedPcap: FlaggedPcapSink | null;
+  private readonly csvs: FlowCsvWriter[] = [];
+  private readonly jsons: JsonReportWriter[] = [];
 
   /** Create the report files (opened now) and attach their sinks to the engine, flow reports first. */
   constructor(engine: Engine, o: ReportOutputs) {
     const ctx = engine.context;
     this.summary = new Summary(engine.counters);
     const allFlows = o.allFlows ?? false;
-    const csv: FlowCsvWriter[] = [];
-    const json: JsonReportWriter[] = [];
-    if (o.csvPath) csv.push(new FlowCsvWriter(o.csvPath, ctx, { allFlows }));
-    if (o.stdoutCsv && o.csvPath !== "-") csv.push(new FlowCsvWriter("-", ctx, { allFlows }));
-    if (o.jsonPath) json.push(new JsonReportWriter(o.jsonPath, ctx, { allFlows }));
-    if (o.stdoutJson && o.jsonPath !== "-") json.push(new JsonReportWriter("-", ctx, { allFlows }));
+    const csv = this.csvs;
+    const json = this.jsons;
     this.table = new FlaggedFlowTable(ctx, o.tableRows ?? 50);
-    this.log =
-      o.logPath || o.jsonlPath
-        ? new PacketLog({ textPath: o.logPath ?? null, jsonlPath: o.jsonlPath ?? null }, ctx)
+    let log: PacketLog | null = null;
+    try {
+      // every file is opened now (under temporary names), so a bad output fails before the first packet
+      if (o.csvPath) csv.push(new FlowCsvWriter(o.csvPath, ctx, { allFlows }));
+      if (o.stdoutCsv && o.csvPath !== "-") csv.push(new FlowCsvWriter("-", ctx, { allFlows }));
+      if (o.jsonPath) json.push(new JsonReportWriter(o.jsonPath, ctx, { allFlows }));
+      if (o.stdoutJson && o.jsonPath !== "-") json.push(new JsonReportWriter("-", ctx, { allFlows }));
+      log =
+        o.logPath || o.jsonlPath
+          ? new PacketLog(
+              {
+                textPath: o.logPath ?? null,
+                jsonlPath: o.jsonlPath ?? null,
+                streaming: o.streaming === true,
+              },
+              ctx,
+            )
+          : null;
+    } catch (e) {
+      for (const c of csv) c.abandon();
+      for (const j of json) j.abandon();
+      throw e;
+    }
+    this.log = log;
+    try {
+      this.flaggedPcap = o.writeFlaggedPath
+        ? new FlaggedPcapSink(o.writeFlaggedPath, o.flaggedLinktype)
         : null;
-    this.flaggedPcap = o.writeFlaggedPath ? new FlaggedPcapSink(o.writeFlaggedPath, o.flaggedLinktype) : null;
+    } catch (e) {
+      for (const c of csv) c.abandon();
+      for (const j of json) j.abandon();
+      log?.abandon();
+      throw e;
+    }
     engine.addSink(new FlowReports(ctx, { summary: this.summary, csv, json, table: this.table, allFlows }));
     if (this.log) engine.addSink(this.log);
     if (this.flaggedPcap) engine.addSink(this.flaggedPcap);
+  }
+
+  /** Remove every file not yet committed (a second signal: nothing half-written under a final name). */
+  abandon(): void {
+    for (const c of this.csvs) c.abandon();
+    for (const j of this.jsons) j.abandon();
+    this.log?.abandon();
+    this.flaggedPcap?.abandon();
+  }
+
+  /** Write errors of every output, one sentence each. */
+  writeErrors(): string[] {
+    return [
+      ...this.csvs.map((c) => c.errorMessage),
+      ...this.jsons.map((j) => j.errorMessage),
+      ...(this.log?.errorMessages ?? []),
+      this.flaggedPcap?.errorMessage ?? null,
+    ].filter((m): m is string => !!m);
   }
 
   /** The result after engine.finish(); tableWidth > 0 fits the table to that many columns. */
@@ -82,6 +131,7 @@ export class ReportSet {
       flaggedPackets: s.counters.flaggedPackets,
       flaggedWritten: this.flaggedPcap?.written ?? 0,
       flaggedSkipped: this.flaggedPcap?.skipped ?? 0,
+      writeErrors: this.writeErrors(),
     };
   }
 }

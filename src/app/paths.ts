@@ -101,38 +101,37 @@ export function reserveReportStem(stem: string, exts: readonly string[]): string
 
 /**
  * Check, before any capture is read, that every explicitly named output can be written: its folder exists
- * (pfw creates only the default reports/ folder), it is not a folder, and it can be opened for writing.
- * Nothing existing is truncated here; files this check had to create are removed again if a later one
- * fails. Throws a UsageError naming the option and the path.
+ * (pfw creates only the default reports/ folder) and nothing but a regular file, a character device or a
+ * FIFO is at its name (a symbolic link, a folder, a socket is refused). Nothing is created or truncated
+ * here; the files are opened by the report sinks (capture/output-file.ts). Throws a UsageError naming the
+ * option and the path.
  */
-export function checkOutputs(outputs: readonly OutputSpec[], reason: (e: unknown) => string): void {
-  const created: string[] = [];
-  try {
-    for (const o of outputs) {
-      if (o.path === "-" || o.isDefault) continue;
-      const abs = path.resolve(o.path);
-      const dir = path.dirname(abs);
-      let dst: fs.Stats;
-      try {
-        dst = fs.statSync(dir);
-      } catch {
-        throw new UsageError(
-          `${o.option} ${o.path}: the folder ${dir} does not exist (pfw creates only reports/)`,
-        );
-      }
-      if (!dst.isDirectory()) throw new UsageError(`${o.option} ${o.path}: ${dir} is not a folder`);
-      const existed = fs.existsSync(abs);
-      if (existed && fs.statSync(abs).isDirectory())
-        throw new UsageError(`${o.option} ${o.path}: it is a folder, not a file`);
-      try {
-        fs.closeSync(fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644));
-      } catch (e) {
-        throw new UsageError(`${o.option} ${o.path}: cannot write there: ${reason(e)}`);
-      }
-      if (!existed) created.push(abs);
+export function checkOutputs(outputs: readonly OutputSpec[]): void {
+  for (const o of outputs) {
+    if (o.path === "-" || o.isDefault) continue;
+    const abs = path.resolve(o.path);
+    const dir = path.dirname(abs);
+    let dst: fs.Stats;
+    try {
+      dst = fs.statSync(dir);
+    } catch {
+      throw new UsageError(
+        `${o.option} ${o.path}: the folder ${dir} does not exist (pfw creates only reports/)`,
+      );
     }
-  } catch (e) {
-    for (const c of created) fs.rmSync(c, { force: true });
-    throw e;
+    if (!dst.isDirectory()) throw new UsageError(`${o.option} ${o.path}: ${dir} is not a folder`);
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.lstatSync(abs);
+    } catch {
+      st = null;
+    }
+    if (st === null || st.isFile() || st.isCharacterDevice() || st.isFIFO()) continue;
+    const what = st.isSymbolicLink()
+      ? "it is a symbolic link (pfw does not write through links)"
+      : st.isDirectory()
+        ? "it is a folder, not a file"
+        : "it is not a regular file";
+    throw new UsageError(`${o.option} ${o.path}: ${what}`);
   }
 }

@@ -13,7 +13,8 @@ import { Engine, type EngineOptions } from "../engine/engine.js";
 import type { EngineContext, Sink } from "../engine/sink.js";
 import { UsageError } from "./errors.js";
 import { runExitCode } from "./exit.js";
-import { ReportSet, type ReportResult } from "./outputs.js";
+import { ReportSet, type ReportOutputs, type ReportResult } from "./outputs.js";
+import { OutputError } from "../capture/output-file.js";
 import { ioReason } from "./errno.js";
 import {
   checkOutputs,
@@ -55,6 +56,8 @@ export interface ScanHooks {
   warn(message: string): void;
   /** A progress display for a file (called only when opts.progress is not false). */
   progress?(file: string): ScanProgress;
+  /** Aborted (Ctrl-C, SIGTERM): stop reading, end every flow, write the reports marked interrupted. */
+  signal?: AbortSignal;
   /** Extra sinks (a test's, the dashboard's), attached after the standard ones. */
   sinks?: (ctx: EngineContext) => Sink[];
 }
@@ -62,6 +65,9 @@ export interface ScanHooks {
 /** What a scan did. */
 export interface ScanOutcome {
   exitCode: number;
+  /** Why the scan stopped early (e.g. "SIGTERM"), or null. */
+  interrupted: string | null;
+  reports: ReportSet;
   result: ReportResult;
   csvPath: string;
   logPath: string;
@@ -167,7 +173,8 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
           .replace(/\.(gz)$/, "")
           .replace(/\.[^.]+$/, "");
   const csvDefault = opts.out === undefined;
-  const logDefault = opts.log === undefined && (csvDefault || opts.out === "-");
+  // the log goes beside -o, except beside "-" or a device (/dev/null, /dev/full): then in reports/
+  const logDefault = opts.log === undefined && (csvDefault || opts.out === "-" || isDevice(opts.out!));
   const explicit: OutputSpec[] = [];
   if (!csvDefault) explicit.push({ option: "-o", path: opts.out! });
   if (opts.log !== undefined) explicit.push({ option: "--log", path: opts.log });
@@ -176,7 +183,7 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
   if (opts.jsonl !== undefined) explicit.push({ option: "--jsonl", path: opts.jsonl });
   if (opts.writeFlagged !== undefined) explicit.push({ option: "--write-flagged", path: opts.writeFlagged });
   if (opts.writeFlagged === "-") throw new UsageError(`--write-flagged: give a file name (not "-")`);
-  checkOutputs(explicit, ioReason);
+  checkOutputs(explicit);
   const exts = [...(csvDefault ? [".csv"] : []), ...(logDefault ? [".log"] : [])];
   const stem =
     exts.length > 0 ? reserveReportStem(path.join("reports", `${base}-${reportStamp()}`), exts) : "";
@@ -186,23 +193,30 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
   for (const e of inputErrors) hooks.warn(e.message);
 
   let firstLinktype = -1;
-  const reports = new ReportSet(engine, {
-    csvPath,
-    jsonPath,
-    logPath,
-    jsonlPath: opts.jsonl ?? null,
-    writeFlaggedPath: opts.writeFlagged ?? null,
-    allFlows: opts.allFlows ?? false,
-    stdoutCsv: opts.format === "csv",
-    stdoutJson: opts.format === "json",
-    flaggedLinktype: () => (firstLinktype >= 0 ? firstLinktype : 1),
-  });
+  const reports = openReports(
+    engine,
+    explicit,
+    exts.map((e) => `${stem}${e}`),
+    {
+      csvPath,
+      jsonPath,
+      logPath,
+      jsonlPath: opts.jsonl ?? null,
+      writeFlaggedPath: opts.writeFlagged ?? null,
+      allFlows: opts.allFlows ?? false,
+      stdoutCsv: opts.format === "csv",
+      stdoutJson: opts.format === "json",
+      flaggedLinktype: () => (firstLinktype >= 0 ? firstLinktype : 1),
+    },
+  );
   for (const s of hooks.sinks?.(engine.context) ?? []) engine.addSink(s);
   for (const e of inputErrors)
     engine.addError({ file: e.input, code: "INPUT", offset: null, message: e.message });
 
   let hadError = inputErrors.length > 0;
+  const signal = hooks.signal;
   for (const file of files) {
+    if (signal?.aborted) break;
     const fileIndex = engine.addFile(file);
     const progress =
       opts.progress !== false && file !== STDIN && hooks.progress ? hooks.progress(file) : null;
@@ -213,9 +227,10 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
       };
       const res =
         file === STDIN
-          ? await readCaptureStream(file, process.stdin, onRecord)
+          ? await readCaptureStream(file, process.stdin, onRecord, signal ? { signal } : {})
           : await readCaptureFile(file, onRecord, {
               onProgress: (done, total) => progress?.update(done, total),
+              ...(signal ? { signal } : {}),
             });
       progress?.done();
       if (res.error) {
@@ -225,6 +240,7 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
       }
     } catch (e) {
       progress?.done();
+      if (signal?.aborted) break;
       hadError = true;
       const code = (e as NodeJS.ErrnoException).code;
       const msg = code ? `${file}: cannot read capture: ${ioReason(e)}` : (e as Error).message;
@@ -233,10 +249,16 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
     }
   }
 
+  if (signal?.aborted) engine.counters.interrupted = abortReason(signal);
   engine.finish();
   const result = reports.result(opts.tableWidth ?? 0);
   return {
-    exitCode: runExitCode(hadError, result.flaggedFlows > 0 || result.flaggedPackets > 0),
+    interrupted: engine.counters.interrupted,
+    reports,
+    exitCode: runExitCode(
+      hadError || result.writeErrors.length > 0,
+      result.flaggedFlows > 0 || result.flaggedPackets > 0,
+    ),
     result,
     csvPath,
     logPath,
@@ -244,6 +266,45 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
     jsonlPath: opts.jsonl ?? null,
     writeFlaggedPath: opts.writeFlagged ?? null,
   };
+}
+
+/** The reason an abort signal carries ("SIGINT", "SIGTERM"), or "interrupted". */
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === "string" ? r : "interrupted";
+}
+
+/**
+ * Open the report files (every one now, under temporary names) or throw a UsageError that names the
+ * option and path of the one that cannot be written; reserved default names are released then.
+ */
+function openReports(
+  engine: Engine,
+  explicit: readonly OutputSpec[],
+  reserved: readonly string[],
+  o: ReportOutputs,
+): ReportSet {
+  try {
+    return new ReportSet(engine, o);
+  } catch (e) {
+    for (const r of reserved) fs.rmSync(r, { force: true });
+    if (e instanceof OutputError) {
+      const spec = explicit.find((x) => x.path === e.file);
+      const reason = e.message.replace(/^.*?: cannot write: /, "");
+      throw new UsageError(`${spec ? `${spec.option} ` : ""}${e.file}: cannot write there: ${reason}`);
+    }
+    throw e;
+  }
+}
+
+/** True for an existing character device or FIFO (written directly, nothing is put beside it). */
+function isDevice(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    return st.isCharacterDevice() || st.isFIFO();
+  } catch {
+    return false;
+  }
 }
 
 /** The log beside a CSV path: x/r.csv -> x/r.log. */

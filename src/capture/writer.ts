@@ -3,7 +3,7 @@
  * Guarantees: output is buffered in ONE reusable buffer and written with fs.writeSync (no allocation per
  * record); timestamps are whole seconds + nanoseconds; nothing is written after close().
  */
-import * as fs from "node:fs";
+import { OutputFile, type OutputOptions } from "./output-file.js";
 
 const DEFAULT_BUF = 1024 * 1024;
 
@@ -19,19 +19,23 @@ export interface PcapWriterOptions {
   bigEndian?: boolean;
   /** Size of the output buffer (default 1 MiB). */
   bufferSize?: number;
+  /** How the file is opened (default: atomic, temporary name renamed at close; see output-file.ts). */
+  output?: OutputOptions;
+  /** An output already opened (then `output` and the path's opening are skipped). */
+  file?: OutputFile;
 }
 
 /** Base: buffered output to a file descriptor. */
 abstract class BufferedFile {
-  protected fd: number;
+  protected out: OutputFile;
   protected buf: Buffer;
   protected len = 0;
   protected closed = false;
   /** Records written. */
   records = 0;
 
-  protected constructor(path: string, bufferSize: number) {
-    this.fd = fs.openSync(path, "w");
+  protected constructor(path: string, bufferSize: number, output: OutputOptions = {}, file?: OutputFile) {
+    this.out = file ?? new OutputFile(path, output);
     this.buf = Buffer.alloc(Math.max(bufferSize, 4096));
   }
 
@@ -49,24 +53,33 @@ abstract class BufferedFile {
       return;
     }
     this.flush();
-    // larger than the free buffer: straight to the file (write(2) may write less than asked)
-    let p = 0;
-    while (p < n) p += fs.writeSync(this.fd, src, off + p, n - p);
+    // larger than the free buffer: straight to the file
+    this.out.write(src, off, n);
   }
 
   /** Write buffered bytes to the file. */
   flush(): void {
-    let p = 0;
-    while (p < this.len) p += fs.writeSync(this.fd, this.buf, p, this.len - p);
+    this.out.write(this.buf, 0, this.len);
     this.len = 0;
   }
 
-  /** Flush and close the file. */
+  /** The first write error as a sentence naming the file, or null. */
+  get errorMessage(): string | null {
+    return this.out.errorMessage();
+  }
+
+  /** Flush and close the file (atomic: move it under its final name unless a write failed). */
   close(): void {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    fs.closeSync(this.fd);
+    this.out.commit();
+  }
+
+  /** Close without committing: an atomic file never appears under its final name. */
+  abandon(): void {
+    this.closed = true;
+    this.out.abandon();
   }
 }
 
@@ -77,7 +90,7 @@ export class PcapWriter extends BufferedFile {
 
   /** Create (truncate) path and write the pcap file header. */
   constructor(path: string, opts: PcapWriterOptions = {}) {
-    super(path, opts.bufferSize ?? DEFAULT_BUF);
+    super(path, opts.bufferSize ?? DEFAULT_BUF, opts.output, opts.file);
     this.nsec = opts.nanosecond ?? true;
     this.be = opts.bigEndian ?? false;
     const b = this.buf;
@@ -132,6 +145,10 @@ export interface PcapngWriterOptions {
   tsresol?: number;
   /** Size of the output buffer (default 1 MiB). */
   bufferSize?: number;
+  /** How the file is opened (default: atomic, temporary name renamed at close; see output-file.ts). */
+  output?: OutputOptions;
+  /** An output already opened (then `output` and the path's opening are skipped). */
+  file?: OutputFile;
 }
 
 /** Writes a little-endian pcapng file with one section and one interface (EPB records). */
@@ -140,7 +157,7 @@ export class PcapngWriter extends BufferedFile {
 
   /** Create (truncate) path and write SHB + IDB. */
   constructor(path: string, opts: PcapngWriterOptions = {}) {
-    super(path, opts.bufferSize ?? DEFAULT_BUF);
+    super(path, opts.bufferSize ?? DEFAULT_BUF, opts.output, opts.file);
     const res = opts.tsresol ?? 6;
     if (res < 0 || res > 9) throw new RangeError("tsresol must be 0..9");
     this.unitsPerSec = 10 ** res;

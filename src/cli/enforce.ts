@@ -4,6 +4,7 @@
  * every error is one sentence on stderr.
  */
 import { Command, Option } from "commander";
+import { terminalSafeLines } from "../report/terminal-text.js";
 
 // src/app/enforce (and through it src/enforce, src/rules) is imported by the actions only, so `pfw --help`
 // does not load it
@@ -12,7 +13,7 @@ const loadEnforce = (): Promise<typeof import("../app/enforce.js")> => import(".
 async function fail(e: unknown): Promise<void> {
   const { EnforceError } = await loadEnforce();
   if (e instanceof EnforceError) {
-    process.stderr.write(`pfw: ${e.message}\n`);
+    process.stderr.write(`pfw: ${terminalSafeLines(e.message)}\n`);
     if (process.env.PFW_DEBUG && e.detail) process.stderr.write(e.detail);
     process.exitCode = e.exitCode;
     return;
@@ -64,7 +65,8 @@ export function registerEnforceCommands(program: Command): void {
           const applied = await applyRuleFile(o);
           const file = applied.file;
           if (!applied.ok) {
-            for (const p of applied.problems) process.stderr.write(`pfw: ${file}: ${p}\n`);
+            for (const p of applied.problems)
+              process.stderr.write(`pfw: ${terminalSafeLines(`${file}: ${p}`)}\n`);
             process.exitCode = 2;
             return;
           }

@@ -13,6 +13,7 @@
  */
 import { Command, Option } from "commander";
 import type { LiveSessionOptions } from "../app/live-session.js";
+import { terminalSafeLines } from "../report/terminal-text.js";
 
 /** Options of `pfw live` after parsing. */
 export type LiveCliOptions = LiveSessionOptions;
@@ -102,7 +103,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
   };
   const err = (s: string): void => {
     clearStatus();
-    process.stderr.write(`pfw: ${s}\n`);
+    process.stderr.write(`pfw: ${terminalSafeLines(s)}\n`);
   };
   const [{ LiveSession }, { listInterfaces, listNetnsInterfaces }, { ConsoleSink }, exit] = await Promise.all(
     [
@@ -225,6 +226,7 @@ export async function runLiveCli(iface: string | undefined, opts: LiveCliOptions
         (opts.jsonl ? `JSON lines: ${opts.jsonl}\n` : "") +
         (opts.write ? `capture: ${opts.write}\n` : ""),
     );
+    for (const w of o.result.writeErrors) err(w);
     if (o.captureError) err(o.captureError.message);
     return o.exitCode;
   } catch (e) {

@@ -7,6 +7,7 @@
  * 8.30+, macOS, BSDs); `node dist/src/cli/main.js` runs with node's defaults.
  */
 import { Command, CommanderError } from "commander";
+import { terminalSafeLines } from "../report/terminal-text.js";
 
 const args = process.argv.slice(2);
 // commander recognises -V/--version anywhere on the line (`pfw scan --version` too); help does not show it
@@ -56,7 +57,7 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
     return;
   }
-  process.stderr.write(`pfw: ${err.message}\n`);
+  process.stderr.write(`pfw: ${terminalSafeLines(err.message)}\n`);
   if (process.env.PFW_DEBUG) process.stderr.write(`${err.stack}\n`);
   process.exitCode = 2;
 });

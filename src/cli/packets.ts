@@ -1,5 +1,6 @@
 /** `pfw packets FILE...`: argument parsing and printing only; the work is src/app/packets.ts. */
 import { Option, type Command } from "commander";
+import { terminalSafeLines } from "../report/terminal-text.js";
 
 /** Register `pfw packets FILE...`. */
 export function registerPacketsCommand(program: Command): void {
@@ -13,7 +14,7 @@ export function registerPacketsCommand(program: Command): void {
     .action(async (files: string[], opts: { csv?: boolean }) => {
       const { listPackets } = await import("../app/packets.js");
       const res = await listPackets(files, { csv: opts.csv ?? false });
-      for (const e of res.errors) process.stderr.write(`pfw: ${e}\n`);
+      for (const e of res.errors) process.stderr.write(`pfw: ${terminalSafeLines(e)}\n`);
       process.exitCode = res.errors.length ? 2 : 0;
     });
 }

@@ -1,6 +1,8 @@
 /**
  * Progress bar on stderr for files that take more than a second; nothing when stderr is not a TTY.
  */
+import { terminalSafe } from "../report/terminal-text.js";
+
 export class Progress {
   private readonly start = Date.now();
   private shown = false;
@@ -27,7 +29,8 @@ export class Progress {
     const secs = (now - this.start) / 1000;
     const mbs = done / 1e6 / secs;
     const eta = frac > 0 ? secs / frac - secs : 0;
-    const name = this.label.length > 30 ? "…" + this.label.slice(-29) : this.label;
+    const label = terminalSafe(this.label);
+    const name = label.length > 30 ? "…" + label.slice(-29) : label;
     process.stderr.write(
       `\r${name} [${"#".repeat(fill)}${".".repeat(width - fill)}] ${(frac * 100).toFixed(0).padStart(3)}% ${mbs.toFixed(0)} MB/s ETA ${eta.toFixed(0)}s `,
     );

@@ -4,6 +4,7 @@
  * Exit code 2 (via process.exitCode) when a file has problems.
  */
 import type { Command } from "commander";
+import { terminalSafeLines } from "../report/terminal-text.js";
 
 /** Add the `rules` command group (check, convert) to the program. */
 export function registerRulesCommands(program: Command): void {
@@ -21,12 +22,14 @@ export function registerRulesCommands(program: Command): void {
       for (const file of files) {
         const c = checkRuleFile(file);
         if (c.problems.length > 0) {
-          for (const p of c.problems) process.stderr.write(`${file}: ${p}\n`);
+          for (const p of c.problems) process.stderr.write(terminalSafeLines(`${file}: ${p}`) + "\n");
           process.exitCode = EXIT_ERROR;
           continue;
         }
-        process.stdout.write(`${file}: OK, ${c.rules} rule${c.rules === 1 ? "" : "s"} (${c.format})\n`);
-        for (const n of c.notes) process.stdout.write(`${file}: note: ${n}\n`);
+        process.stdout.write(
+          terminalSafeLines(`${file}: OK, ${c.rules} rule${c.rules === 1 ? "" : "s"} (${c.format})`) + "\n",
+        );
+        for (const n of c.notes) process.stdout.write(terminalSafeLines(`${file}: note: ${n}`) + "\n");
       }
     });
 
@@ -41,7 +44,7 @@ export function registerRulesCommands(program: Command): void {
       ]);
       const res = convertRuleFile(file);
       if ("problems" in res) {
-        for (const p of res.problems) process.stderr.write(`${file}: ${p}\n`);
+        for (const p of res.problems) process.stderr.write(terminalSafeLines(`${file}: ${p}`) + "\n");
         process.exitCode = EXIT_ERROR;
         return;
       }

@@ -1,6 +1,7 @@
 /** `pfw scan`: argument parsing and printing only; the work is src/app/scan.ts. */
 import { Command, Option } from "commander";
 import type { ScanOptions } from "../app/scan.js";
+import { terminalSafeLines } from "../report/terminal-text.js";
 
 /** Options of `pfw scan` after parsing. */
 export type ScanCliOptions = ScanOptions;
@@ -53,13 +54,31 @@ export function terminalWidth(): number {
 
 /** Run `pfw scan` with parsed options: print the table / CSV / JSON and what was written; returns the exit code. */
 export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promise<number> {
-  const err = (s: string): void => void process.stderr.write(`pfw: ${s}\n`);
-  const [{ runScan }, { UsageError }, { EXIT_ERROR }, { Progress }] = await Promise.all([
-    import("../app/scan.js"),
-    import("../app/errors.js"),
-    import("../app/exit.js"),
-    import("./progress.js"),
-  ]);
+  const err = (s: string): void => void process.stderr.write(`pfw: ${terminalSafeLines(s)}\n`);
+  const [{ runScan }, { UsageError }, { EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED }, { Progress }] =
+    await Promise.all([
+      import("../app/scan.js"),
+      import("../app/errors.js"),
+      import("../app/exit.js"),
+      import("./progress.js"),
+    ]);
+  // Ctrl-C / SIGTERM: stop reading, end every flow, write the reports marked interrupted, exit 130 / 143.
+  // A second signal exits at once; files not yet committed are removed (none is left half-written).
+  const { abandonAllOutputs } = await import("../capture/output-file.js");
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: "SIGINT" | "SIGTERM") => (): void => {
+    if (++signals > 1) {
+      abandonAllOutputs();
+      err(`${sig} again: exiting at once, reports not written`);
+      process.exit(sig === "SIGINT" ? EXIT_INTERRUPTED : EXIT_TERMINATED);
+    }
+    stop.abort(sig);
+  };
+  const onInt = onSignal("SIGINT");
+  const onTerm = onSignal("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
   try {
     const o = await runScan(
       inputs,
@@ -67,17 +86,20 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
       {
         warn: err,
         progress: (file) => new Progress(file, true),
+        signal: stop.signal,
       },
     );
     const result = o.result;
     // -f csv and -f json were streamed to stdout by their sinks; -o - makes the CSV the whole stdout
     if (opts.format === "table" && o.csvPath !== "-")
       process.stdout.write(result.tableText + "\n" + result.summaryText);
+    const failed = (p: string): boolean => result.writeErrors.some((w) => w.startsWith(`${p}: `));
     const written: string[] = [];
-    if (o.csvPath !== "-") written.push(`CSV report: ${o.csvPath}`);
-    if (o.logPath !== "-") written.push(`log: ${o.logPath}`);
-    if (o.jsonPath && o.jsonPath !== "-") written.push(`JSON: ${o.jsonPath}`);
-    if (o.jsonlPath && o.jsonlPath !== "-") written.push(`JSON lines: ${o.jsonlPath}`);
+    if (o.csvPath !== "-" && !failed(o.csvPath)) written.push(`CSV report: ${o.csvPath}`);
+    if (o.logPath !== "-" && !failed(o.logPath)) written.push(`log: ${o.logPath}`);
+    if (o.jsonPath && o.jsonPath !== "-" && !failed(o.jsonPath)) written.push(`JSON: ${o.jsonPath}`);
+    if (o.jsonlPath && o.jsonlPath !== "-" && !failed(o.jsonlPath))
+      written.push(`JSON lines: ${o.jsonlPath}`);
     if (o.writeFlaggedPath) {
       written.push(`flagged packets: ${o.writeFlaggedPath} (${result.flaggedWritten} written)`);
       if (result.flaggedSkipped)
@@ -85,7 +107,14 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
           `${result.flaggedSkipped} flagged packets of a second link type were not written to ${o.writeFlaggedPath}`,
         );
     }
-    process.stderr.write(written.join("\n") + "\n");
+    for (const w of result.writeErrors) err(w);
+    process.stderr.write(terminalSafeLines(written.join("\n")) + "\n");
+    if (o.interrupted !== null) {
+      err(
+        `${o.interrupted}: stopped early; the reports hold the ${result.summary.packets} packets read before it (marked "complete": false)`,
+      );
+      return o.interrupted === "SIGTERM" ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+    }
     return o.exitCode;
   } catch (e) {
     if (e instanceof UsageError) {
@@ -93,5 +122,8 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
       return EXIT_ERROR;
     }
     throw e;
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
   }
 }

@@ -25,6 +25,8 @@ export class EngineCounters {
   /** Packets per first decode event code. */
   readonly decodeEvents = new Float64Array(256);
   readonly errors: RunError[] = [];
+  /** Why the run stopped before its inputs ended (e.g. "SIGTERM"), or null: it read everything. */
+  interrupted: string | null = null;
   /** Live capture counters (pfw live only): packets captured and the kernel's drop count (-1: unknown). */
   live?: { captured: number; kernel_drops: number };
   /** Earliest / latest packet time seen (whole seconds and nanoseconds); NaN before the first. */

@@ -9,6 +9,7 @@
  */
 import type { PacketEvent, RuleLookup, Sink } from "../engine/sink.js";
 import { formatPacketLine } from "./packet-log.js";
+import { terminalSafeLines } from "./terminal-text.js";
 
 /** Most flagged-packet lines printed per second by default (the log gets all of them). */
 export const CONSOLE_LINES_PER_SEC = 50;
@@ -62,7 +63,7 @@ export class ConsoleSink implements Sink {
       rec.frame,
       this.fileName,
     );
-    this.write((this.passive && ev.rank === BLOCKED_RANK ? wouldBlock(line) : line) + "\n");
+    this.write(terminalSafeLines(this.passive && ev.rank === BLOCKED_RANK ? wouldBlock(line) : line) + "\n");
   }
 
   onStats(): void {

@@ -59,6 +59,16 @@ export class FlowCsvWriter {
     if (this.pending.length >= CSV_BATCH) this.flushRows();
   }
 
+  /** The first write error as a sentence naming the file, or null. */
+  get errorMessage(): string | null {
+    return this.out.errorMessage;
+  }
+
+  /** Remove the file (a second signal): nothing appears under the final name. */
+  abandon(): void {
+    this.out.abandon();
+  }
+
   /** Flush pending rows and close the file. */
   close(): void {
     try {

@@ -98,12 +98,43 @@ export class PacketLog implements Sink {
     icmpCode: -1,
   };
 
+  /**
+   * streaming (pfw live): both files are written at their final names as they grow (not atomic), flushed
+   * on every onStats (once a second) and fsync'ed at close, so a crash loses at most the last second.
+   */
   constructor(
-    opts: { textPath?: string | null; jsonlPath?: string | null },
+    opts: { textPath?: string | null; jsonlPath?: string | null; streaming?: boolean },
     private readonly ctx: ReportContext,
   ) {
-    this.text = opts.textPath ? new BufferedFileWriter(opts.textPath) : null;
-    this.jsonl = opts.jsonlPath ? new BufferedFileWriter(opts.jsonlPath) : null;
+    const o = { atomic: opts.streaming !== true };
+    this.streaming = opts.streaming === true;
+    this.text = opts.textPath ? new BufferedFileWriter(opts.textPath, 1 << 16, o) : null;
+    try {
+      this.jsonl = opts.jsonlPath ? new BufferedFileWriter(opts.jsonlPath, 1 << 16, o) : null;
+    } catch (e) {
+      this.text?.abandon();
+      throw e;
+    }
+  }
+
+  private readonly streaming: boolean;
+
+  /** Sink: the live session's tick. Streaming logs reach the file within a second of the event. */
+  onStats(): void {
+    if (!this.streaming) return;
+    this.text?.flush();
+    this.jsonl?.flush();
+  }
+
+  /** Write errors of the text log and JSON lines, as sentences naming the file. */
+  get errorMessages(): string[] {
+    return [this.text?.errorMessage, this.jsonl?.errorMessage].filter((m): m is string => !!m);
+  }
+
+  /** Remove both files (a second signal; atomic mode leaves nothing under the final names). */
+  abandon(): void {
+    this.text?.abandon();
+    this.jsonl?.abandon();
   }
 
   /** Text log only: lines of a known flow direction can be written from a memo (see memo / replay). */
@@ -186,8 +217,12 @@ export class PacketLog implements Sink {
     return textLine(this.describe(pkt, tsSec, tsNsec, hasTs, verdictRank), ruleId, reason, frame, file);
   }
 
-  /** Flush and close both files. */
+  /** Flush and close both files (streaming: fsync first). */
   close(): void {
+    if (this.streaming) {
+      this.text?.sync();
+      this.jsonl?.sync();
+    }
     try {
       this.text?.close();
     } finally {

@@ -26,6 +26,9 @@ export interface SummaryJson {
   flow_verdicts: Record<Verdict, number>;
   decode_events: Record<string, number>;
   errors: SummaryError[];
+  /** False when the run was interrupted (a signal) before its inputs ended; then `interrupted` says why. */
+  complete: boolean;
+  interrupted?: string;
   /** pfw live only: packets captured and the kernel's drop count (-1: the backend cannot know). */
   captured?: number;
   kernel_drops?: number;
@@ -122,6 +125,8 @@ export class Summary {
       flow_verdicts: byVerdict(this.flowVerdicts),
       decode_events: this.decodeEventCounts(),
       errors: this.errors.slice(),
+      complete: this.counters.interrupted === null,
+      ...(this.counters.interrupted !== null ? { interrupted: this.counters.interrupted } : {}),
       ...(this.live ? { captured: this.live.captured, kernel_drops: this.live.kernel_drops } : {}),
     };
   }

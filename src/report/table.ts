@@ -5,6 +5,7 @@
  * No colours, so the output is the same on a TTY, in a pipe and in golden files.
  */
 import { renderKeyValue, renderTable } from "./box-table.js";
+import { terminalSafe } from "./terminal-text.js";
 import type { FlowRecord } from "../flows/table.js";
 import { flowRow, isFlagged, RANK_VERDICT, type FlowRow, type ReportContext } from "./flow-row.js";
 import type { Summary } from "./summary.js";
@@ -98,8 +99,8 @@ export class FlaggedFlowTable {
       `${r.orig_pkts}/${r.resp_pkts}`,
       `${r.orig_bytes}/${r.resp_bytes}`,
       r.conn_state,
-      clip(r.rule_ids.join(","), 30),
-      clip(reason, 50),
+      clip(terminalSafe(r.rule_ids.join(",")), 30),
+      clip(terminalSafe(reason), 50),
     ]);
     const fitted = maxWidth > 0 ? fit(head, rows, maxWidth) : { head, rows };
     const hidden = this.flagged - this.top.length;
@@ -194,7 +195,7 @@ export function renderSummary(s: Summary, topTalkers = 5, maxWidth = 0): string 
     span = `${isoUtc(s.firstSec, f6(s.firstNsec))}Z .. ${isoUtc(s.lastSec, f6(s.lastNsec))}Z (${(durNs / 1e9).toFixed(3)} s)`;
   }
   const pairs: [string, string][] = [
-    ["Files", s.files.length === 1 ? (s.files[0] ?? "") : `${s.files.length}`],
+    ["Files", s.files.length === 1 ? terminalSafe(s.files[0] ?? "") : `${s.files.length}`],
     ["Packets", String(s.packets)],
     ["Packet verdicts", verdicts(s.packetVerdicts)],
     ["Flows", String(s.flows)],
@@ -208,7 +209,9 @@ export function renderSummary(s: Summary, topTalkers = 5, maxWidth = 0): string 
     [
       "Errors",
       s.errors.length
-        ? s.errors.map((e) => `${e.file}: ${e.code} at ${e.offset ?? "-"}: ${e.message}`).join("\n")
+        ? s.errors
+            .map((e) => terminalSafe(`${e.file}: ${e.code} at ${e.offset ?? "-"}: ${e.message}`))
+            .join("\n")
         : "none",
     ],
   ];

@@ -1,12 +1,13 @@
 /**
  * Buffered synchronous file writer for reports: text is encoded into one reusable 64 KiB Buffer and
- * written with fs.writeSync when it fills (one syscall per batch, not per line). close() flushes.
- * Writes are synchronous so a crash or exit after close() never loses lines, and ordering is exact.
+ * written when it fills (one syscall per batch, not per line). close() flushes and commits. Writes are
+ * synchronous so ordering is exact. The file is an OutputFile (capture/output-file.ts): never written
+ * through a symlink, atomic (temporary name, renamed at close) unless `atomic: false`, "-" is stdout, and
+ * a write error is kept (`error`), not thrown, so the other outputs of a run still complete.
  */
-import fs from "node:fs";
+import { OutputFile, type OutputOptions } from "../capture/output-file.js";
 
 const DEFAULT_SIZE = 1 << 16;
-const WAIT = new Int32Array(new SharedArrayBuffer(4));
 
 /** A file opened for writing with batched writes. */
 export class BufferedFileWriter {
@@ -14,23 +15,27 @@ export class BufferedFileWriter {
   bytes = 0;
   private readonly buf: Buffer;
   private pos = 0;
-  private fd: number;
+  private readonly out: OutputFile;
+  private closed = false;
 
-  /** True when the reader of stdout went away (EPIPE): later output is dropped silently. */
-  broken = false;
-  private readonly stdout: boolean;
-
-  /**
-   * Open (create/truncate) path for writing; "-" is standard output (never closed here; EPIPE ends the
-   * output silently, as for `| head`). Throws the fs error (with its code) if it cannot.
-   */
+  /** Open path for writing (see the module header). Throws OutputError if it cannot. */
   constructor(
     readonly path: string,
     size = DEFAULT_SIZE,
+    opts: OutputOptions = {},
   ) {
     this.buf = Buffer.allocUnsafe(size);
-    this.stdout = path === "-";
-    this.fd = this.stdout ? 1 : fs.openSync(path, "w");
+    this.out = new OutputFile(path, opts);
+  }
+
+  /** True when the reader of stdout went away (EPIPE): later output is dropped silently. */
+  get broken(): boolean {
+    return this.out.broken;
+  }
+
+  /** The first write error as a sentence naming the file, or null. */
+  get errorMessage(): string | null {
+    return this.out.errorMessage();
   }
 
   /** Queue text (UTF-8). */
@@ -40,7 +45,7 @@ export class BufferedFileWriter {
     if (this.pos + n > this.buf.length) {
       this.flush();
       if (n > this.buf.length) {
-        this.writeAll(Buffer.from(text));
+        this.out.write(Buffer.from(text));
         return;
       }
     }
@@ -53,7 +58,7 @@ export class BufferedFileWriter {
     if (this.pos + bytes.length > this.buf.length) {
       this.flush();
       if (bytes.length > this.buf.length) {
-        this.writeAll(bytes);
+        this.out.write(bytes);
         return;
       }
     }
@@ -88,40 +93,31 @@ export class BufferedFileWriter {
 
   /** Write what is buffered. */
   flush(): void {
-    if (this.pos === 0 || this.fd < 0) return;
-    this.writeAll(this.buf.subarray(0, this.pos));
+    if (this.pos === 0 || this.closed) return;
+    this.out.write(this.buf, 0, this.pos);
     this.pos = 0;
   }
 
-  /** Flush and close the file (idempotent). */
+  /** Flush and push to the disk (fsync). */
+  sync(): void {
+    this.flush();
+    this.out.sync();
+  }
+
+  /** Flush, close and commit the file (idempotent). */
   close(): void {
-    if (this.fd < 0) return;
+    if (this.closed) return;
     try {
       this.flush();
     } finally {
-      if (!this.stdout) fs.closeSync(this.fd);
-      this.fd = -1;
+      this.closed = true;
+      this.out.commit();
     }
   }
 
-  private writeAll(data: Uint8Array): void {
-    let off = 0;
-    while (off < data.length && !this.broken) {
-      try {
-        off += fs.writeSync(this.fd, data, off, data.length - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (!this.stdout) throw e;
-        if (code === "EAGAIN") {
-          Atomics.wait(WAIT, 0, 0, 1); // a non-blocking pipe is full: wait 1 ms for the reader
-          continue;
-        }
-        if (code === "EPIPE") {
-          this.broken = true;
-          return;
-        }
-        throw e;
-      }
-    }
+  /** Close without committing: an atomic file never appears under its final name. */
+  abandon(): void {
+    this.closed = true;
+    this.out.abandon();
   }
 }

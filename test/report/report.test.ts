@@ -197,6 +197,7 @@ describe("JSON document", () => {
       "flow_verdicts",
       "decode_events",
       "errors",
+      "complete",
     ]);
     expect(doc.summary.packet_verdicts).toEqual({ BLOCKED: 2, ALLOWED: 1, ALERT: 2, UNKNOWN: 1 });
     expect(doc.summary.flow_verdicts).toEqual({ BLOCKED: 1, ALLOWED: 1, ALERT: 1, UNKNOWN: 1 });
@@ -235,6 +236,7 @@ describe("JSON document", () => {
         flow_verdicts: { BLOCKED: 0, ALLOWED: 0, ALERT: 0, UNKNOWN: 0 },
         decode_events: {},
         errors: [],
+        complete: true,
       },
       flows: [],
     });

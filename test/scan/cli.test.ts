@@ -316,7 +316,16 @@ describe("pfw scan outputs", () => {
     const doc = readJson(t("keys.json"));
     expect(Object.keys(doc).sort()).toEqual(["flows", "summary"]);
     expect(Object.keys(doc.summary).sort()).toEqual(
-      ["decode_events", "errors", "files", "flow_verdicts", "flows", "packet_verdicts", "packets"].sort(),
+      [
+        "complete",
+        "decode_events",
+        "errors",
+        "files",
+        "flow_verdicts",
+        "flows",
+        "packet_verdicts",
+        "packets",
+      ].sort(),
     );
     const verdicts = ["ALERT", "ALLOWED", "BLOCKED", "UNKNOWN"];
     expect(Object.keys(doc.summary.packet_verdicts).sort()).toEqual(verdicts);
