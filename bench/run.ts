@@ -357,6 +357,26 @@ const rFlows = child(scanArgs(flowsFile, path.join(REPORTS, "flows.csv"), path.j
 console.log(
   `pfw scan of a 1,000,000-flow capture: ${rFlows.seconds.toFixed(2)} s, peak RSS ${rFlows.maxRssMB.toFixed(0)} MB (target < 200 MB)`,
 );
+// 6b. memory of every output to stdout on many flows (issue 11): --format json and csv with every flow
+const fmtRss = (f: string): ChildResult =>
+  child(
+    [
+      ...scanArgs(flowsFile, path.join(REPORTS, `f${f}.csv`), path.join(REPORTS, `f${f}.log`)),
+      "--all-flows",
+      "-f",
+      f,
+    ],
+    {
+      BENCH_PACKETS: "2000000",
+    },
+  );
+const rJson = fmtRss("json");
+const rCsv = fmtRss("csv");
+console.log(
+  `1,000,000 flows, --all-flows, document on stdout: -f json peak RSS ${rJson.maxRssMB.toFixed(0)} MB ` +
+    `(${rJson.seconds.toFixed(2)} s), -f csv ${rCsv.maxRssMB.toFixed(0)} MB (${rCsv.seconds.toFixed(2)} s); ` +
+    `json/csv ${(rJson.maxRssMB / rCsv.maxRssMB).toFixed(2)}x (bounded by --max-flows, not the flow count)`,
+);
 
 // 7. the same mix with MTU-size payloads (16-1400 bytes per flow): more bytes per packet, as on a real link
 const largeFile = gen(`mixed-mtu-${N}.pcap`, N, undefined, { min: 16, max: 1400 });

@@ -85,7 +85,15 @@ export function reserveReportStem(stem: string, exts: readonly string[]): string
         );
         made.push(`${s}${ext}`);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EEXIST" && !fs.lstatSync(`${s}${ext}`).isFile()) {
+          // something planted at the predicted name (a symlink, a FIFO, ...): refuse and name it
+          for (const m of made) fs.rmSync(m, { force: true });
+          throw new UsageError(
+            `${s}${ext}: an existing non-regular file (e.g. a symbolic link) is at this report name`,
+          );
+        }
+        if (code !== "EEXIST") {
           for (const m of made) fs.rmSync(m, { force: true });
           throw new UsageError(`${s}${ext}: cannot create the report: ${(e as NodeJS.ErrnoException).code}`);
         }

@@ -240,6 +240,7 @@ export async function runScan(inputs: string[], opts: ScanOptions, hooks: ScanHo
       }
     } catch (e) {
       progress?.done();
+      if (file === STDIN) process.stdin.destroy(); // a pending read must not keep the process alive
       if (signal?.aborted) break;
       hadError = true;
       const code = (e as NodeJS.ErrnoException).code;

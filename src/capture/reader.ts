@@ -226,6 +226,14 @@ async function readGzip(
   return result(parser, true, err);
 }
 
+/** The rejection of an aborted read whose signal carries no Error (e.g. the reason "SIGTERM"). */
+class AbortError extends Error {
+  constructor(reason: unknown) {
+    super(typeof reason === "string" ? reason : "aborted");
+    this.name = "AbortError";
+  }
+}
+
 /**
  * Read a capture from a stream (standard input: `pfw scan -`; any pipe or socket, which /dev/stdin cannot
  * always open). gzip is detected from the first bytes. Records are delivered as from readCaptureFile.
@@ -238,19 +246,32 @@ export async function readCaptureStream(
 ): Promise<ReadResult> {
   const parser = new CaptureParser(sink, { fileName: name });
   const it = input[Symbol.asyncIterator]();
+  // A pipe may stay silent for a long time: an abort must not wait for its next chunk.
+  const signal = opts.signal;
+  const aborted = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const fail = (): void =>
+      reject(signal.reason instanceof Error ? signal.reason : new AbortError(signal.reason));
+    if (signal.aborted) fail();
+    else signal.addEventListener("abort", fail, { once: true });
+  });
+  aborted.catch(() => undefined);
+  const next = (): Promise<IteratorResult<Buffer | string>> =>
+    signal ? Promise.race([it.next(), aborted]) : it.next();
   const chunks = async function* (first: Buffer | null): AsyncGenerator<Buffer> {
     if (first) yield first;
     for (;;) {
-      const r = await it.next();
+      const r = await next();
       if (r.done) return;
       yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
     }
   };
   let first: Buffer | null = null;
   try {
-    const r = await it.next();
+    const r = await next();
     if (!r.done) first = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
   } catch (e) {
+    if (signal?.aborted) throw e;
     throw ioError(name, e);
   }
   const gzip = first !== null && isGzip(first, first.length);
