@@ -117,7 +117,11 @@ export class Engine {
 
   /** What report sinks need: input names by file index and the rule texts. */
   get context(): EngineContext {
-    return { files: this.counters.files, rules: this.lookupFns };
+    return {
+      files: this.counters.files,
+      rules: this.lookupFns,
+      homeNet: [...this.homeNet, ...this.compiled.ruleset.homeNet],
+    };
   }
 
   /** The ruleset now in force. */

@@ -23,7 +23,7 @@
 import type { CaptureRecord } from "../capture/types.js";
 import type { DecodedPacket } from "../decode/packet.js";
 import type { FlowRecord } from "../flows/table.js";
-import type { Ruleset, Severity } from "../rules/types.js";
+import type { Cidr, Ruleset, Severity } from "../rules/types.js";
 import type { EngineCounters, RunError } from "./counters.js";
 
 /** The per-packet context handed to sinks (one reused object). */
@@ -60,6 +60,8 @@ export interface RuleLookup {
 export interface EngineContext {
   files: readonly string[];
   rules: RuleLookup;
+  /** The home networks in force (the --home-net option and the rule file's home_net). */
+  homeNet: readonly Cidr[];
 }
 
 /** An output of the engine. Every member is optional. */

@@ -58,6 +58,57 @@ export const enum Hist {
   RESP_DATA = 0x20,
 }
 
+/** Zeek history letters pfw records, by code (the originator's in upper case, the responder's in lower). */
+export const enum HistLetter {
+  S = 0,
+  H = 1,
+  A = 2,
+  D = 3,
+  F = 4,
+  R = 5,
+  Q = 6,
+  I = 7,
+}
+
+/** Letters of HistLetter codes 0..7. */
+export const HIST_LETTERS = "SHADFRQI";
+
+/**
+ * The Zeek history letter of one TCP segment (Zeek's update_history, the letters pfw tracks): S a SYN,
+ * H a SYN-ACK, F a FIN, R a RST, Q several of SYN/FIN/RST, I FIN with RST, else D with payload, A a pure
+ * ACK; -1 for none. (C, G, T, W and ^ need checksums, sequence tracking or windows: not recorded.)
+ */
+export function historyLetter(flags: number, payloadLen: number): number {
+  const syn = (flags & TcpFlag.SYN) !== 0;
+  const fin = (flags & TcpFlag.FIN) !== 0;
+  const rst = (flags & TcpFlag.RST) !== 0;
+  const n = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+  if (n > 1) return fin && rst ? HistLetter.I : HistLetter.Q;
+  if (n === 1)
+    return syn
+      ? (flags & TcpFlag.ACK) !== 0
+        ? HistLetter.H
+        : HistLetter.S
+      : fin
+        ? HistLetter.F
+        : HistLetter.R;
+  if (payloadLen > 0) return HistLetter.D;
+  if ((flags & TcpFlag.ACK) !== 0) return HistLetter.A;
+  return -1;
+}
+
+/** The history string of a flow's history words (see FlowStore.histW). */
+export function historyText(w0: number, w1: number, w2: number): string {
+  const n = w0 >>> 16;
+  let s = "";
+  for (let i = 0; i < n; i++) {
+    const code = ((i < 8 ? w1 : w2) >>> ((i & 7) * 4)) & 0xf;
+    const ch = HIST_LETTERS[code & 7] ?? "?";
+    s += code >= 8 ? ch.toLowerCase() : ch;
+  }
+  return s;
+}
+
 /**
  * Advance the endpoint states for one TCP segment. st holds [origState, origPrev, respState, respPrev]
  * at base; hist is the flow's Hist bits; returns the new Hist bits. Hot path: no allocation.

@@ -148,6 +148,11 @@ export abstract class FlowKeys extends FlowStore {
     key[o + Key.PORTS] = ((this.sp << 16) | this.dp) >>> 0;
     key[o + Key.PROTO] = pk;
     this.hotB.fill(0, f * 64 + Hot.B_TCP, f * 64 + 64); // TCP states INACTIVE (0), flags, hist, verdict, rule count
+    this.payF[f * 2] = 0;
+    this.payF[f * 2 + 1] = 0;
+    this.histW[f * 3] = 0;
+    this.histW[f * 3 + 1] = 0;
+    this.histW[f * 3 + 2] = 0;
     if ((this.info & Info.V6) !== 0) {
       const e = this.v6Alloc(f);
       const ci = e >>> V6Chunk.BITS;

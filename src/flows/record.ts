@@ -7,7 +7,7 @@
  * allocate (report time only).
  */
 import { IpProto } from "../net/protocols.js";
-import { tcpConnState, udpConnState } from "./conn-state.js";
+import { historyText, tcpConnState, udpConnState } from "./conn-state.js";
 import { fmix, mixWord } from "./hash.js";
 import { Hot, Info, Key } from "./layout.js";
 import type { FlowStore } from "./store.js";
@@ -114,6 +114,19 @@ export class FlowRecord {
   }
   get respBytes(): number {
     return this.f64(Hot.F_BYTES_R);
+  }
+  /** Transport payload bytes sent by the originator (Zeek's orig_bytes; retransmissions included). */
+  get origPayloadBytes(): number {
+    return this.t.payF[this.index * 2] ?? 0;
+  }
+  get respPayloadBytes(): number {
+    return this.t.payF[this.index * 2 + 1] ?? 0;
+  }
+  /** Zeek's history letters (S H A D F R Q I; originator upper case, responder lower), in order first seen. */
+  get history(): string {
+    const H = this.t.histW;
+    const o = this.index * 3;
+    return historyText(H[o] ?? 0, H[o + 1] ?? 0, H[o + 2] ?? 0);
   }
   /** OR of the TCP flags (low 8 bits) the originator sent. */
   get origTcpFlags(): number {

@@ -45,6 +45,13 @@ export abstract class FlowStore {
   readonly hotF: Float64Array;
   readonly hotI: Int32Array;
   readonly hotB: Uint8Array;
+  /** Payload bytes per flow: [2f] originator, [2f + 1] responder (transport payload, Zeek's orig_bytes). */
+  readonly payF: Float64Array;
+  /**
+   * Zeek history per flow, 3 words: [3f] the letters seen (bit l: originator letter l, bit 8 + l:
+   * responder) | count << 16; [3f + 1], [3f + 2]: up to 16 letter codes (4 bits each) in order.
+   */
+  readonly histW: Uint32Array;
   /** Whole epoch seconds the time fields count from (EPOCH_LEAD seconds before the first packet's second). */
   epoch = 0;
   /** Rule indexes after the first (only for flows that matched several rules). */
@@ -83,6 +90,8 @@ export abstract class FlowStore {
     this.hotF = new Float64Array(hot);
     this.hotI = new Int32Array(hot);
     this.hotB = new Uint8Array(hot);
+    this.payF = new Float64Array(cap * 2);
+    this.histW = new Uint32Array(cap * 3);
     this.frame0 = new Uint32Array(cap);
     this.file0 = new Uint16Array(cap);
     this.gen = new Uint32Array(cap);

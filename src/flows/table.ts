@@ -40,7 +40,7 @@
 import type { DecodedPacket } from "../decode/packet.js";
 import { Layer } from "../decode/packet.js";
 import { IpProto } from "../net/protocols.js";
-import { tcpAdvance, tcpFinished, TcpFlag } from "./conn-state.js";
+import { historyLetter, HistLetter, tcpAdvance, tcpFinished, TcpFlag } from "./conn-state.js";
 import { FlowKeys } from "./key.js";
 import { Hot, Key } from "./layout.js";
 import { EvictReason, FlowRecord } from "./record.js";
@@ -171,7 +171,9 @@ export class FlowTable extends FlowKeys {
       if (onWire > 0 && bytes > onWire) bytes = onWire;
     } else bytes = onWire > 0 ? onWire : Math.max(0, pkt.frameEnd - pkt.l3Off);
 
-    this.account(f, fromOrig, bytes, tcpFlags, pkt.payloadLen, verdict, ruleIndex);
+    // payload after an 8-byte ICMPv6 header (as for ICMP and Zeek; the decoder's ICMPv6 header is 4 bytes)
+    const pay = proto === IpProto.ICMPV6 ? Math.max(0, pkt.payloadLen - 4) : pkt.payloadLen;
+    this.account(f, fromOrig, bytes, tcpFlags, pay, verdict, ruleIndex);
     this.lastFromOrig = fromOrig;
     const v = this.view;
     v.index = f;
@@ -275,6 +277,24 @@ export class FlowTable extends FlowKeys {
     } else {
       F[fo + Hot.F_PKTS_R] = (F[fo + Hot.F_PKTS_R] ?? 0) + 1;
       F[fo + Hot.F_BYTES_R] = (F[fo + Hot.F_BYTES_R] ?? 0) + bytes;
+    }
+    if (payloadLen > 0) {
+      const pi = fromOrig ? f * 2 : f * 2 + 1;
+      this.payF[pi] = (this.payF[pi] ?? 0) + payloadLen;
+    }
+    const letter = tcpFlags >= 0 ? historyLetter(tcpFlags, payloadLen) : payloadLen > 0 ? HistLetter.D : -1;
+    if (letter >= 0) {
+      // Zeek's history: each letter once per direction, in the order first seen (hot path: one test when seen)
+      const H = this.histW;
+      const bit = 1 << (fromOrig ? letter : letter + 8);
+      const w = H[f * 3] ?? 0;
+      if ((w & bit) === 0) {
+        const n = w >>> 16;
+        const code = fromOrig ? letter : letter + 8;
+        const wi = f * 3 + 1 + (n >>> 3);
+        H[wi] = ((H[wi] ?? 0) | (code << ((n & 7) * 4))) >>> 0;
+        H[f * 3] = ((w | bit) & 0xffff) | ((n + 1) << 16);
+      }
     }
     if (tcpFlags >= 0) {
       const fl = bo + (fromOrig ? Hot.B_FLAGS_O : Hot.B_FLAGS_R);

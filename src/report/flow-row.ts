@@ -11,10 +11,16 @@
  *    and for flows of fragments / truncated transport headers.
  *  - proto: tcp, udp, icmp, icmpv6, else the IP protocol number.
  *  - duration: last minus first packet time in seconds, 6 decimals (truncated).
- *  - orig_pkts / resp_pkts: packets each way. orig_bytes / resp_bytes: IP bytes each way (header length
- *    fields, see src/flows/table.ts) - Zeek's orig_ip_bytes / resp_ip_bytes, NOT Zeek's payload-based
- *    orig_bytes.
+ *  - orig_bytes / resp_bytes: transport payload bytes each way (Zeek's orig_bytes; pfw sums the payload
+ *    of every packet, so TCP retransmissions count again, where Zeek counts sequence space).
  *  - conn_state: Zeek's conn_state (src/flows/conn-state.ts).
+ *  - local_orig / local_resp: the originator / responder is in the home networks (--home-net and the rule
+ *    file's home_net): T or F; empty (JSON null) when no home network is known, as Zeek's "-".
+ *  - history: Zeek's history letters S H A D F R Q I (originator upper case, responder lower case), each
+ *    once per direction in the order first seen; UDP and others get D / d for payload. C G T W ^ are not
+ *    recorded (they need checksums, sequence tracking or windows).
+ *  - orig_pkts / resp_pkts: packets each way. orig_ip_bytes / resp_ip_bytes: IP bytes each way (the header
+ *    length fields, see src/flows/table.ts), as Zeek's.
  *  - community_id: Community ID v1, seed 0 ("" where it cannot apply).
  *  - verdict: worst packet verdict (BLOCKED > ALERT > UNKNOWN > ALLOWED), "" if no packet got one.
  *  - rule_ids / reasons: distinct rules that decided the flow's packets, first seen first (at most 8),
@@ -24,7 +30,7 @@
 import type { FlowRecord } from "../flows/table.js";
 import { ipv4ToString, ipv6ToString } from "../net/addr.js";
 import { IpProto } from "../net/protocols.js";
-import { VERDICT_RANK, type Verdict } from "../rules/types.js";
+import { VERDICT_RANK, type Cidr, type Verdict } from "../rules/types.js";
 import type { RuleLookup } from "./rule-lookup.js";
 
 /** CSV header / JSON keys, in order. */
@@ -37,11 +43,16 @@ export const FLOW_COLUMNS = [
   "id.resp_p",
   "proto",
   "duration",
-  "orig_pkts",
   "orig_bytes",
-  "resp_pkts",
   "resp_bytes",
   "conn_state",
+  "local_orig",
+  "local_resp",
+  "history",
+  "orig_pkts",
+  "orig_ip_bytes",
+  "resp_pkts",
+  "resp_ip_bytes",
   "community_id",
   "verdict",
   "rule_ids",
@@ -69,6 +80,8 @@ export function isFlagged(rank: number): boolean {
 export interface ReportContext {
   files: readonly string[];
   rules: RuleLookup;
+  /** Home networks for local_orig / local_resp (none: those columns are empty). */
+  homeNet?: readonly Cidr[];
 }
 
 /** A flow as a report row (see the module header for each column). */
@@ -81,11 +94,16 @@ export interface FlowRow {
   "id.resp_p": number | null;
   proto: string;
   duration: string;
-  orig_pkts: number;
   orig_bytes: number;
-  resp_pkts: number;
   resp_bytes: number;
   conn_state: string;
+  local_orig: boolean | null;
+  local_resp: boolean | null;
+  history: string;
+  orig_pkts: number;
+  orig_ip_bytes: number;
+  resp_pkts: number;
+  resp_ip_bytes: number;
   community_id: string;
   verdict: Verdict | "";
   rule_ids: string[];
@@ -130,6 +148,7 @@ export function addrText(version: 4 | 6, w: readonly [number, number, number, nu
 export function flowRow(f: FlowRecord, ctx: ReportContext): FlowRow {
   const v = f.ipVersion;
   const rules = f.ruleIndexes();
+  const home = ctx.homeNet ?? [];
   return {
     ts: epochText(f.firstSec, f.firstNsec),
     uid: f.uid,
@@ -139,11 +158,16 @@ export function flowRow(f: FlowRecord, ctx: ReportContext): FlowRow {
     "id.resp_p": f.hasPorts ? f.respPort : null,
     proto: protoColumn(f.proto),
     duration: durationText(f.durationNs),
-    orig_pkts: f.origPkts,
-    orig_bytes: f.origBytes,
-    resp_pkts: f.respPkts,
-    resp_bytes: f.respBytes,
+    orig_bytes: f.origPayloadBytes,
+    resp_bytes: f.respPayloadBytes,
     conn_state: f.connState,
+    local_orig: home.length ? inCidrs(v, f.origAddr(), home) : null,
+    local_resp: home.length ? inCidrs(v, f.respAddr(), home) : null,
+    history: f.history,
+    orig_pkts: f.origPkts,
+    orig_ip_bytes: f.origBytes,
+    resp_pkts: f.respPkts,
+    resp_ip_bytes: f.respBytes,
     community_id: f.communityId,
     verdict: verdictName(f.verdict),
     rule_ids: rules.map((i) => ctx.rules.id(i)),
@@ -151,6 +175,39 @@ export function flowRow(f: FlowRecord, ctx: ReportContext): FlowRow {
     first_frame: f.firstFrame,
     file: ctx.files[f.fileIndex] ?? "",
   };
+}
+
+/** Zeek's T / F, "" for unknown. */
+function tf(b: boolean | null): string {
+  return b === null ? "" : b ? "T" : "F";
+}
+
+/** Is an address (words, IPv4 in word 0) inside one of the networks? */
+export function inCidrs(
+  version: 4 | 6,
+  w: readonly [number, number, number, number],
+  nets: readonly Cidr[],
+): boolean {
+  for (const c of nets) {
+    if (c.version !== version) continue;
+    if (version === 4) {
+      const mask = c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0;
+      if ((w[0] & mask) >>> 0 === (c.v4 & mask) >>> 0) return true;
+      continue;
+    }
+    let left = c.prefix;
+    let ok = true;
+    for (let i = 0; i < 4 && left > 0; i++, left -= 32) {
+      const bits = Math.min(32, left);
+      const mask = bits === 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
+      if ((w[i]! & mask) >>> 0 !== (c.v6[i]! & mask) >>> 0) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return true;
+  }
+  return false;
 }
 
 /** Separator of rule_ids / reasons inside one CSV cell. */
@@ -167,11 +224,16 @@ export function rowCells(r: FlowRow): string[] {
     r["id.resp_p"] === null ? "" : String(r["id.resp_p"]),
     r.proto,
     r.duration,
-    String(r.orig_pkts),
     String(r.orig_bytes),
-    String(r.resp_pkts),
     String(r.resp_bytes),
     r.conn_state,
+    tf(r.local_orig),
+    tf(r.local_resp),
+    r.history,
+    String(r.orig_pkts),
+    String(r.orig_ip_bytes),
+    String(r.resp_pkts),
+    String(r.resp_ip_bytes),
     r.community_id,
     r.verdict,
     r.rule_ids.join(LIST_SEPARATOR),
@@ -191,8 +253,10 @@ export function rowJson(r: FlowRow): string {
   return (
     `{"ts":${r.ts},"uid":${s(r.uid)},"id.orig_h":${s(r["id.orig_h"])},"id.orig_p":${r["id.orig_p"]},` +
     `"id.resp_h":${s(r["id.resp_h"])},"id.resp_p":${r["id.resp_p"]},"proto":${s(r.proto)},` +
-    `"duration":${r.duration},"orig_pkts":${r.orig_pkts},"orig_bytes":${r.orig_bytes},` +
-    `"resp_pkts":${r.resp_pkts},"resp_bytes":${r.resp_bytes},"conn_state":${s(r.conn_state)},` +
+    `"duration":${r.duration},"orig_bytes":${r.orig_bytes},"resp_bytes":${r.resp_bytes},` +
+    `"conn_state":${s(r.conn_state)},"local_orig":${r.local_orig},"local_resp":${r.local_resp},` +
+    `"history":${s(r.history)},"orig_pkts":${r.orig_pkts},"orig_ip_bytes":${r.orig_ip_bytes},` +
+    `"resp_pkts":${r.resp_pkts},"resp_ip_bytes":${r.resp_ip_bytes},` +
     `"community_id":${r.community_id ? s(r.community_id) : "null"},` +
     `"verdict":${r.verdict ? s(r.verdict) : "null"},"rule_ids":${s(r.rule_ids)},` +
     `"reasons":${s(r.reasons)},"first_frame":${r.first_frame},"file":${s(r.file)}}`

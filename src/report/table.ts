@@ -97,7 +97,7 @@ export class FlaggedFlowTable {
       endpoint(r["id.orig_h"], r["id.orig_p"]),
       endpoint(r["id.resp_h"], r["id.resp_p"]),
       `${r.orig_pkts}/${r.resp_pkts}`,
-      `${r.orig_bytes}/${r.resp_bytes}`,
+      `${r.orig_ip_bytes}/${r.resp_ip_bytes}`,
       r.conn_state,
       clip(terminalSafe(r.rule_ids.join(",")), 30),
       clip(terminalSafe(reason), 50),

@@ -108,7 +108,7 @@ function scan(sinks: ((f: FlowRecord) => void)[], summary?: Summary): void {
 describe("flow rows", () => {
   it("columns are exactly the Zeek conn.log names plus pfw's", () => {
     expect(FLOW_COLUMNS.join(", ")).toBe(
-      "ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto, duration, orig_pkts, orig_bytes, resp_pkts, resp_bytes, conn_state, community_id, verdict, rule_ids, reasons, first_frame, file",
+      "ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p, proto, duration, orig_bytes, resp_bytes, conn_state, local_orig, local_resp, history, orig_pkts, orig_ip_bytes, resp_pkts, resp_ip_bytes, community_id, verdict, rule_ids, reasons, first_frame, file",
     );
   });
 });
@@ -121,7 +121,7 @@ describe("CSV", () => {
     w.close();
     const lines = fs.readFileSync(p, "utf8").split("\n");
     expect(lines[0]).toBe(
-      "ts,uid,id.orig_h,id.orig_p,id.resp_h,id.resp_p,proto,duration,orig_pkts,orig_bytes,resp_pkts,resp_bytes,conn_state,community_id,verdict,rule_ids,reasons,first_frame,file",
+      "ts,uid,id.orig_h,id.orig_p,id.resp_h,id.resp_p,proto,duration,orig_bytes,resp_bytes,conn_state,local_orig,local_resp,history,orig_pkts,orig_ip_bytes,resp_pkts,resp_ip_bytes,community_id,verdict,rule_ids,reasons,first_frame,file",
     );
     expect(csvHeader()).toBe(lines[0] + "\n");
     expect(w.rows).toBe(3); // DNS (ALLOWED) is not written
@@ -135,26 +135,31 @@ describe("CSV", () => {
       "23",
       "tcp",
       "0.099999",
-      "1",
-      "40",
-      "1",
-      "40",
+      "0", // orig_bytes: payload (a SYN has none)
+      "0",
       "REJ",
-      tcp[13],
+      "", // local_orig / local_resp: no home network given
+      "",
+      "Sr", // SYN, then the responder's RST
+      "1",
+      "40", // orig_ip_bytes
+      "1",
+      "40",
+      tcp[18],
       "BLOCKED",
       "block-telnet",
       "port 23 is in the block list",
       "1",
       "a.pcap",
     ]);
-    expect(tcp[13]).toMatch(/^1:[A-Za-z0-9+/]{27}=$/);
+    expect(tcp[18]).toMatch(/^1:[A-Za-z0-9+/]{27}=$/);
     // ICMP: Zeek's convention, orig_p = type, resp_p = counterpart type; file name quoted by csv-stringify.
     expect(lines[2]).toMatch(
-      /^1704164647\.000005,C\w+,10\.0\.0\.5,8,8\.8\.8\.8,0,icmp,0\.000900,1,28,1,28,OTH,1:[^,]+,ALERT,alert-ping,ping seen,1,"dir\/b, c\.pcap"$/,
+      /^1704164647\.000005,C\w+,10\.0\.0\.5,8,8\.8\.8\.8,0,icmp,0\.000900,0,0,OTH,,,,1,28,1,28,1:[^,]+,ALERT,alert-ping,ping seen,1,"dir\/b, c\.pcap"$/,
     );
     // IPv6 unknown flow: default rule.
     expect(lines[3]).toMatch(
-      /^1704164648\.000000,C\w+,2001:db8::1,4000,2001:db8::2,4001,udp,0\.000000,1,48,0,0,S0,1:[^,]+,UNKNOWN,default,no rule matched,3,"dir\/b, c\.pcap"$/,
+      /^1704164648\.000000,C\w+,2001:db8::1,4000,2001:db8::2,4001,udp,0\.000000,0,0,S0,,,,1,48,0,0,1:[^,]+,UNKNOWN,default,no rule matched,3,"dir\/b, c\.pcap"$/,
     );
     expect(lines[4]).toBe("");
   });
@@ -212,7 +217,8 @@ describe("JSON document", () => {
       "id.orig_h": "10.0.0.5",
       "id.orig_p": 51000,
       proto: "tcp",
-      orig_bytes: 40,
+      orig_bytes: 0, // a SYN carries no payload
+      orig_ip_bytes: 40,
       conn_state: "REJ",
       verdict: "BLOCKED",
       rule_ids: ["block-telnet"],
