@@ -122,8 +122,8 @@ export function looksLikeCapture(p: string): boolean {
   }
 }
 
-/** Bytes of flow table per flow of --max-flows, allocated up front (src/flows/table.ts: about 106). */
-const FLOW_TABLE_BYTES_PER_FLOW = 106;
+/** Bytes of flow table per flow of --max-flows, allocated up front (src/flows/store.ts: about 130). */
+const FLOW_TABLE_BYTES_PER_FLOW = 130;
 
 /** The engine, or a UsageError when the flow table of maxFlows flows cannot be allocated. */
 function makeEngine(opts: EngineOptions, maxFlowsText: string): Engine {
@@ -132,7 +132,7 @@ function makeEngine(opts: EngineOptions, maxFlowsText: string): Engine {
   const refuse = (): UsageError =>
     new UsageError(
       `--max-flows ${maxFlowsText}: a flow table that size needs about ${gb(need)} of memory, which cannot be had ` +
-        `here (this machine has ${gb(os.totalmem())}); use a smaller number (the default 1000000 needs about 106 MB)`,
+        `here (this machine has ${gb(os.totalmem())}); use a smaller number (the default 1000000 needs about 130 MB)`,
     );
   if (need > os.totalmem() * 0.75) throw refuse();
   try {
