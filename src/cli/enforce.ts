@@ -4,7 +4,7 @@
  * every error is one sentence on stderr.
  */
 import { Command, Option } from "commander";
-import { terminalSafeLines } from "../report/terminal-text.js";
+import { terminalSafeLines } from "../app/terminal.js";
 
 // src/app/enforce (and through it src/enforce, src/rules) is imported by the actions only, so `pfw --help`
 // does not load it

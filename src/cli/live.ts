@@ -13,7 +13,7 @@
  */
 import { Command, Option } from "commander";
 import type { LiveSessionOptions } from "../app/live-session.js";
-import { terminalSafeLines } from "../report/terminal-text.js";
+import { terminalSafeLines } from "../app/terminal.js";
 
 /** Options of `pfw live` after parsing. */
 export type LiveCliOptions = LiveSessionOptions;

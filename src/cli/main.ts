@@ -7,7 +7,7 @@
  * 8.30+, macOS, BSDs); `node dist/src/cli/main.js` runs with node's defaults.
  */
 import { Command, CommanderError } from "commander";
-import { terminalSafeLines } from "../report/terminal-text.js";
+import { terminalSafeLines } from "../app/terminal.js";
 
 const args = process.argv.slice(2);
 // commander recognises -V/--version anywhere on the line (`pfw scan --version` too); help does not show it

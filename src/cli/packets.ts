@@ -1,6 +1,6 @@
 /** `pfw packets FILE...`: argument parsing and printing only; the work is src/app/packets.ts. */
 import { Option, type Command } from "commander";
-import { terminalSafeLines } from "../report/terminal-text.js";
+import { terminalSafeLines } from "../app/terminal.js";
 
 /** Register `pfw packets FILE...`. */
 export function registerPacketsCommand(program: Command): void {

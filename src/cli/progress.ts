@@ -1,7 +1,7 @@
 /**
  * Progress bar on stderr for files that take more than a second; nothing when stderr is not a TTY.
  */
-import { terminalSafe } from "../report/terminal-text.js";
+import { terminalSafe } from "../app/terminal.js";
 
 export class Progress {
   private readonly start = Date.now();

@@ -4,7 +4,7 @@
  * Exit code 2 (via process.exitCode) when a file has problems.
  */
 import type { Command } from "commander";
-import { terminalSafeLines } from "../report/terminal-text.js";
+import { terminalSafeLines } from "../app/terminal.js";
 
 /** Add the `rules` command group (check, convert) to the program. */
 export function registerRulesCommands(program: Command): void {
