@@ -303,5 +303,13 @@ export async function statusIptables(opts: ToolOptions = {}): Promise<EnforceSta
     if (parseIptState(save).chains.size > 0) installed = true;
     kernel.push(...parseIptCounters(save, f));
   }
-  return { backend: "iptables", installed, rules: summarizeCounters(kernel), sets: [] };
+  // Only `pfw enforce apply` uses this backend: nothing watches its rules, they stay until flush.
+  return {
+    backend: "iptables",
+    installed,
+    rules: summarizeCounters(kernel),
+    sets: [],
+    owner: null,
+    lifetime: installed ? "persistent" : null,
+  };
 }
