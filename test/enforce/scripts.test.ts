@@ -375,7 +375,7 @@ describe("status parsing", () => {
       },
     ]);
     expect(formatStatus(st)).toMatch(
-      /^backend nft: 2 rules installed\n#\s+rule\s+verdict\s+hooks\s+packets\s+bytes\n2\s+p\s+drop\s+input,output\s+6\s+360\n/,
+      /^backend nft: 2 rules installed\npersistent: no owner recorded, no process watches them; the rules stay in force until "pfw enforce flush"\n#\s+rule\s+verdict\s+hooks\s+packets\s+bytes\n2\s+p\s+drop\s+input,output\s+6\s+360\n/,
     );
   });
   test("iptables-save -c output", () => {
