@@ -65,9 +65,10 @@ export function ownerComment(o: TableOwner): string {
 /** Parse a table comment written by ownerComment; null for any other comment (or none). */
 export function parseOwnerComment(comment: string | null | undefined): TableOwner | null {
   if (comment === null || comment === undefined) return null;
-  const kind = comment === PREFIX.live || comment.startsWith(`${PREFIX.live} `) ? "live" : null;
-  const k = kind ?? (comment === PREFIX.apply || comment.startsWith(`${PREFIX.apply} `) ? "apply" : null);
-  if (k === null) return null;
+  const k = (["live", "apply"] as const).find(
+    (kind) => comment === PREFIX[kind] || comment.startsWith(`${PREFIX[kind]} `),
+  );
+  if (k === undefined) return null;
   let rest = comment.slice(PREFIX[k].length);
   let command: string | null = null;
   const at = rest.indexOf(" cmd=");
