@@ -10,6 +10,7 @@ import {
   formatStatus,
   parseBackend,
   parseCidrList,
+  thisProcessOwner,
   type ApplyResult,
   type Backend,
   type EnforceStatus,
@@ -47,8 +48,14 @@ export async function applyRuleFile(o: ApplyFileOptions): Promise<ApplyFileResul
     sshGuard: o.sshGuard,
     sshPorts,
     netns: o.netns,
+    owner: thisProcessOwner("apply"),
   });
   return { ok: true, file, result };
+}
+
+/** The command that removes what pfw installed with these options (named in `pfw enforce status`). */
+export function flushCommand(backend: string, netns?: string): string {
+  return `pfw enforce flush${backend === "iptables" ? " --backend iptables" : ""}${netns !== undefined ? ` --netns ${netns}` : ""}`;
 }
 
 /** What pfw has installed. */

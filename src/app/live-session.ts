@@ -490,12 +490,13 @@ export class LiveSession {
   }
 
   private async applyRules(rs: Ruleset): Promise<void> {
-    const { enforceApply } = await import("../enforce/index.js");
+    const { enforceApply, thisProcessOwner } = await import("../enforce/index.js");
     await enforceApply(rs, {
       backend: "nft",
       dryRun: false,
       homeNet: this.homeNet,
       sshGuard: this.opts.sshGuard !== false,
+      owner: thisProcessOwner("live", this.opts.persist === true), // shown by `pfw enforce status`
       ...(this.opts.netns ? { netns: this.opts.netns } : {}),
     });
   }

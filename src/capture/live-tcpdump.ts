@@ -17,8 +17,17 @@
  *   netlink socket, each losing one or more netlink messages of one or more packets), not a packet count:
  *   0 means nothing was lost; a positive n means at least n packets were, so kernelDrops is then -1 (unknown)
  *   with kernelDropsMin = n. Records get the kernel's NFULA_TIMESTAMP when they carry one (live-nflog.ts).
+ * - tcpdump dies with pfw: a SIGKILLed pfw cannot stop its helper, so tcpdump is started under util-linux
+ *   `setpriv --pdeathsig KILL` (PR_SET_PDEATHSIG: the kernel sends SIGKILL when pfw's process dies; Node cannot
+ *   call prctl itself). The kernel clears that setting when a process changes its uid, and tcpdump started as
+ *   root drops to its own user ("tcpdump" on Debian) once the device is open, so as root the drop is done by
+ *   setpriv before tcpdump starts instead: user tcpdump, no supplementary groups, CAP_NET_RAW and
+ *   CAP_NET_ADMIN kept as ambient capabilities (what the capture needs), then --pdeathsig KILL; tcpdump, not
+ *   root, does not drop again. Without setpriv (or without --pdeathsig) tcpdump is spawned as before and
+ *   outlives a killed pfw. See deathWrap / tcpdumpCommand.
  */
-import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { classifyPcapError, LiveCaptureError } from "./live-errors.js";
 import type { LiveBackend, LiveCapture, LiveStats } from "./live-types.js";
@@ -50,6 +59,107 @@ export interface TcpdumpCaptureOptions {
   nanoTimestamps?: boolean;
   /** tcpdump executable (default "tcpdump"). */
   tcpdumpPath?: string;
+  /** Wrap tcpdump so it gets SIGKILL when pfw dies (default true; see the module header). */
+  dieWithParent?: boolean;
+}
+
+/**
+ * How tcpdump is wrapped (see the module header): the setpriv program, whether it knows ambient
+ * capabilities, and (when pfw runs as root) the user to run tcpdump as with the capabilities to keep.
+ */
+export interface DeathWrap {
+  setpriv: string;
+  ambientCaps: boolean;
+  dropTo: { uid: number; gid: number; caps: string[] } | null;
+}
+
+let probed: { setpriv: string; ambientCaps: boolean } | null | undefined;
+
+/** setpriv's capabilities, probed once per process with `setpriv --help`; null without --pdeathsig. */
+function probeSetpriv(): { setpriv: string; ambientCaps: boolean } | null {
+  if (probed !== undefined) return probed;
+  const r = spawnSync("setpriv", ["--help"], { encoding: "utf8", shell: false, timeout: 5000 });
+  const help = r.error === undefined ? `${r.stdout}${r.stderr}` : "";
+  probed = help.includes("--pdeathsig")
+    ? { setpriv: "setpriv", ambientCaps: help.includes("--ambient-caps") }
+    : null;
+  return probed;
+}
+
+/** uid and gid of the local user tcpdump drops to as root (Debian, Fedora: "tcpdump"), null if there is none. */
+function tcpdumpUser(): { uid: number; gid: number } | null {
+  try {
+    const line = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("tcpdump:"));
+    const f = line?.split(":");
+    const uid = Number(f?.[2]);
+    const gid = Number(f?.[3]);
+    return f !== undefined && Number.isInteger(uid) && uid > 0 && Number.isInteger(gid) ? { uid, gid } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The capture capabilities this process has (effective set), as setpriv names them. */
+function captureCaps(): string[] {
+  let eff = 0n;
+  try {
+    const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (hex !== undefined) eff = BigInt(`0x${hex}`);
+  } catch {
+    // unknown: keep none
+  }
+  const caps: string[] = [];
+  if (eff & (1n << 13n)) caps.push("net_raw");
+  if (eff & (1n << 12n)) caps.push("net_admin");
+  return caps;
+}
+
+/** The wrapper for this process (null: spawn tcpdump plainly). */
+export function deathWrap(): DeathWrap | null {
+  const sp = probeSetpriv();
+  if (sp === null) return null;
+  let dropTo: DeathWrap["dropTo"] = null;
+  const user = process.getuid?.() === 0 || process.geteuid?.() === 0 ? tcpdumpUser() : null;
+  const caps = user !== null && sp.ambientCaps ? captureCaps() : [];
+  if (user !== null && caps.includes("net_raw")) dropTo = { ...user, caps };
+  return { ...sp, dropTo };
+}
+
+/**
+ * Program and argv that start tcpdump (inside netns, wrapped by `wrap`); exported for tests. With a wrap:
+ *   setpriv --pdeathsig KILL -- [ip netns exec NS] tcpdump ARGS            (not root, or no tcpdump user)
+ *   [setpriv --pdeathsig KILL -- ip netns exec NS] setpriv --reuid=U --regid=G --clear-groups
+ *     --inh-caps=+net_raw,+net_admin --ambient-caps=+net_raw,+net_admin --pdeathsig KILL -- tcpdump ARGS
+ * (`ip netns exec` needs root, so the uid changes inside it; its own pdeathsig covers the steps before.)
+ */
+export function tcpdumpCommand(
+  o: TcpdumpCaptureOptions,
+  nano: boolean,
+  wrap: DeathWrap | null,
+): [string, string[]] {
+  let argv = [o.tcpdumpPath ?? "tcpdump", ...tcpdumpArgs(o, nano)];
+  const drop = wrap?.dropTo ?? null;
+  if (wrap !== null && drop !== null) {
+    const caps = drop.caps.map((c) => `+${c}`).join(",");
+    argv = [
+      wrap.setpriv,
+      `--reuid=${drop.uid}`,
+      `--regid=${drop.gid}`,
+      "--clear-groups",
+      `--inh-caps=${caps}`,
+      `--ambient-caps=${caps}`,
+      "--pdeathsig",
+      "KILL",
+      "--",
+      ...argv,
+    ];
+  }
+  if (o.netns !== undefined) argv = ["ip", "netns", "exec", o.netns, ...argv];
+  if (wrap !== null && (drop === null || o.netns !== undefined))
+    argv = [wrap.setpriv, "--pdeathsig", "KILL", "--", ...argv];
+  return [argv[0] as string, argv.slice(1)];
 }
 
 /** tcpdump's DLT names (from its "listening on ..., link-type NAME" line) -> LINKTYPE_* numbers. */
@@ -165,14 +275,10 @@ export class TcpdumpCapture implements LiveCapture {
   ): Promise<void> {
     this.onError = onError;
     const o = this.opts;
-    const tcpdump = o.tcpdumpPath ?? "tcpdump";
-    const argv =
-      o.netns !== undefined
-        ? ["ip", ["netns", "exec", o.netns, tcpdump, ...tcpdumpArgs(o, nano)]]
-        : [tcpdump, tcpdumpArgs(o, nano)];
+    const [cmd, args] = tcpdumpCommand(o, nano, o.dieWithParent === false ? null : deathWrap());
     const parser = new CaptureParser(sink, { fileName: `tcpdump -i ${o.iface}` });
     this.parser = parser;
-    const child = spawn(argv[0] as string, argv[1] as string[], {
+    const child = spawn(cmd, args, {
       shell: false,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -256,7 +362,8 @@ export class TcpdumpCapture implements LiveCapture {
           }
           if (!this.stopping || !settled) {
             const text = this.stderrAll + this.stderrTail;
-            if (/exec of "?[^"]*"? failed/.test(text)) {
+            // `ip netns exec` / setpriv could not start tcpdump.
+            if (/exec of "?[^"]*"? failed|^setpriv: failed to execute /m.test(text)) {
               fail(
                 new LiveCaptureError(
                   "TOOL_MISSING",

@@ -87,15 +87,20 @@ export function registerEnforceCommands(program: Command): void {
 
   enforce
     .command("status")
-    .description("show pfw's installed rules with packet/byte counters (drops per rule) and set sizes")
+    .description(
+      "show pfw's installed rules with packet/byte counters (drops per rule), set sizes, and their owner " +
+        "(a running pfw live, one that is gone: the rules stay until flush, or persistent)",
+    )
     .addOption(backendOption())
     .addOption(new Option("--json", "print the status as JSON"))
     .addOption(netnsOption())
     .action(async (o: { backend: string; json?: boolean; netns?: string }) => {
       try {
-        const { statusOf, formatStatus } = await loadEnforce();
+        const { statusOf, formatStatus, flushCommand } = await loadEnforce();
         const st = await statusOf(o.backend, o.netns);
-        process.stdout.write(o.json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st));
+        process.stdout.write(
+          o.json ? `${JSON.stringify(st, null, 2)}\n` : formatStatus(st, flushCommand(o.backend, o.netns)),
+        );
         process.exitCode = 0;
       } catch (e) {
         await fail(e);

@@ -16,13 +16,15 @@ import {
   type DynamicBlock,
 } from "./nft.js";
 import { applyIptables, buildIptablesScripts, flushIptables, statusIptables } from "./iptables.js";
+import type { TableOwner } from "./owner.js";
 import { buildPlan } from "./plan.js";
 import type { EnforceStatus } from "./status.js";
 
 export { EnforceError } from "./errors.js";
 export { addDynamicBlock, applyNft, buildNftScript, flushNft, listDynamicBlocks, statusNft } from "./nft.js";
 export { applyIptables, buildIptablesScripts, flushIptables, statusIptables } from "./iptables.js";
-export { formatStatus, type EnforceStatus } from "./status.js";
+export { formatStatus, ownerLines, type EnforceStatus, type OwnerStatus } from "./status.js";
+export { thisProcessOwner, type TableOwner } from "./owner.js";
 
 /** The two backends. */
 export type Backend = "nft" | "iptables";
@@ -38,6 +40,8 @@ export interface ApplyOptions extends ToolOptions {
   dynamicSet?: boolean;
   /** nft only: carry the current dynamic blocks into the new table (default true; a reload keeps them). */
   keepDynamicBlocks?: boolean;
+  /** nft only: record this owner in the table's comment (thisProcessOwner), shown by `pfw enforce status`. */
+  owner?: TableOwner;
 }
 
 /** What apply did (or, with dryRun, would do). */
@@ -81,7 +85,8 @@ export async function enforceApply(ruleset: Ruleset, opts: ApplyOptions): Promis
     let dynamicBlocks: DynamicBlock[] = [];
     if (!opts.dryRun && dynamicSet && (opts.keepDynamicBlocks ?? true))
       dynamicBlocks = await listDynamicBlocks(tool);
-    const script = buildNftScript(ruleset, { ...planOpts, dynamicSet, dynamicBlocks });
+    const owner = opts.owner !== undefined ? { owner: opts.owner } : {};
+    const script = buildNftScript(ruleset, { ...planOpts, dynamicSet, dynamicBlocks, ...owner });
     if (!opts.dryRun) await applyNft(script, tool);
     return { script, enforcedRules, notes: plan.notes };
   }

@@ -83,8 +83,15 @@ async function pfw(args: string[]): Promise<{ code: number; out: string; err: st
         "block-tcp",
         "block-udp",
       ]);
+      expect(JSON.parse(s.out)).toMatchObject({ lifetime: "persistent" });
       const t = await pfw(["enforce", "status", "--backend", backend, "--netns", ns]);
-      expect(t.out).toMatch(/^backend \w+: \d+ rules installed\n#\s+rule/);
+      const flush = `pfw enforce flush${backend === "iptables" ? " --backend iptables" : ""} --netns ${ns}`;
+      const at = backend === "nft" ? " at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ" : "";
+      expect(t.out).toMatch(
+        new RegExp(
+          `^backend \\w+: \\d+ rules installed\npersistent: applied by "pfw enforce apply"${at}, no process watches them; the rules stay in force until "${flush}"\n#\\s+rule`,
+        ),
+      );
       expect(await pfw(["enforce", "flush", "--backend", backend, "--netns", ns])).toEqual({
         code: 0,
         out: "pfw: removed pfw's rules.\n",

@@ -3,7 +3,8 @@
  * network namespaces this test creates. Needs root, iptables, ip and ping; under CI=true a
  * missing tool fails the suite instead of skipping it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import {
   applyIptables,
   applyIptablesScripts,
@@ -162,5 +163,86 @@ const mustRun = ready || process.env.CI === "true";
     expect(save("iptables-save")).toBe(before4);
     expect(reach(lab, 4).tcpBlocked).toBe("timeout");
     await flushIptables(ns);
+  });
+});
+
+/**
+ * iptables-nft creates the filter table and its base chains when pfw's jumps go in: flush removes what
+ * pfw created (empty, policy accept) and nothing else. A bare namespace of its own per test (no traffic).
+ */
+(mustRun ? describe : describe.skip)("iptables flush removes what pfw created, and nothing else", () => {
+  const nsName = `pfwe-x-${process.pid % 10000}`;
+  const ns = { netns: nsName };
+  const inNs = (argv: string[], input?: string): string =>
+    sh("ip", ["netns", "exec", nsName, ...argv], input);
+  const ruleset4and6 = (): string => inNs(["nft", "list", "ruleset"]);
+  /** Chains of a table: name -> [policy or "", rule count]. */
+  const chainsOf = (family: "ip" | "ip6"): Record<string, [string, number]> => {
+    const doc = JSON.parse(inNs(["nft", "-j", "list", "table", family, "filter"])) as {
+      nftables: { chain?: { name: string; policy?: string }; rule?: { chain: string } }[];
+    };
+    const out: Record<string, [string, number]> = {};
+    for (const x of doc.nftables) if (x.chain) out[x.chain.name] = [x.chain.policy ?? "", 0];
+    for (const x of doc.nftables) if (x.rule && out[x.rule.chain]) out[x.rule.chain]![1]++;
+    return out;
+  };
+  const iptablesNft = /\(nf_tables\)/.test(sh("iptables", ["--version"]));
+
+  beforeEach(() => {
+    if (!ready) throw new Error("needs root, iptables-restore, ip6tables-restore and ip (iproute2)");
+    spawnSync("ip", ["netns", "del", nsName], { stdio: "ignore" });
+    sh("ip", ["netns", "add", nsName]);
+  });
+  afterEach(() => {
+    spawnSync("ip", ["netns", "del", nsName], { stdio: "ignore" });
+  });
+
+  test("an empty ruleset is empty again after apply + flush (also after a re-apply)", async () => {
+    expect(ruleset4and6()).toBe("");
+    await applyIptables(labRules(), { sshGuard: true, ...ns });
+    if (iptablesNft) {
+      expect(ruleset4and6()).toMatch(/^table ip filter \{/m);
+      expect(ruleset4and6()).toMatch(/^table ip6 filter \{/m);
+      expect(inNs(["iptables-save", "-t", "filter"])).toMatch(
+        /^-A INPUT -m comment --comment "pfw:created-table" -j PFW-INPUT$/m,
+      );
+    }
+    await applyIptables(labRules(), { sshGuard: false, homeNet: [cidr("10.77.0.0/24")], ...ns });
+    expect((await statusIptables(ns)).installed).toBe(true);
+    expect(await flushIptables(ns)).toBe(true);
+    expect(ruleset4and6()).toBe("");
+    expect((await statusIptables(ns)).installed).toBe(false);
+    expect(await flushIptables(ns)).toBe(false);
+    expect(ruleset4and6()).toBe("");
+  });
+
+  test("a user's rule in INPUT survives untouched; the OUTPUT chain and ip6 table pfw created go", async () => {
+    inNs(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9999", "-j", "ACCEPT"]);
+    const before = ruleset4and6();
+    const save4 = inNs(["iptables-save", "-t", "filter"]).replace(/^#.*\n/gm, "");
+    expect(before).toMatch(/^table ip filter \{/);
+    if (iptablesNft) expect(before).not.toMatch(/OUTPUT|ip6/);
+    await applyIptables(labRules(), { sshGuard: true, ...ns });
+    if (iptablesNft) {
+      const s = inNs(["iptables-save", "-t", "filter"]);
+      expect(s).toMatch(/^-A INPUT -m comment --comment pfw -j PFW-INPUT$/m); // INPUT existed
+      expect(s).toMatch(/^-A OUTPUT -m comment --comment "pfw:created-chain" -j PFW-OUTPUT$/m);
+    }
+    await flushIptables(ns);
+    expect(ruleset4and6()).toBe(before);
+    expect(inNs(["iptables-save", "-t", "filter"]).replace(/^#.*\n/gm, "")).toBe(save4);
+  });
+
+  test("a chain pfw created keeps what the user added since (a rule, a drop policy); the table then stays", async () => {
+    await applyIptables(labRules(), { sshGuard: true, ...ns });
+    inNs(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "9999", "-j", "ACCEPT"]);
+    inNs(["ip6tables", "-P", "OUTPUT", "DROP"]); // a bare namespace: no traffic to lose
+    await flushIptables(ns);
+    if (!iptablesNft) return;
+    expect(chainsOf("ip")).toEqual({ INPUT: ["accept", 1] }); // OUTPUT (empty, pfw's) removed
+    expect(chainsOf("ip6")).toEqual({ OUTPUT: ["drop", 0] }); // INPUT (empty, pfw's) removed
+    expect(inNs(["iptables-save", "-t", "filter"])).toMatch(
+      /^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$/m,
+    );
   });
 });

@@ -3,10 +3,11 @@
  * with TCP/UDP servers, B: the client). Needs root, nft, ip and ping; under CI=true a missing
  * tool fails the suite instead of skipping it.
  */
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { addDynamicBlock, applyNft, buildNftScript, flushNft, statusNft } from "../../src/enforce/nft.js";
 import { EnforceError } from "../../src/enforce/errors.js";
-import { enforceApply } from "../../src/enforce/index.js";
+import { enforceApply, thisProcessOwner } from "../../src/enforce/index.js";
 import {
   cidr,
   haveProgram,
@@ -217,6 +218,48 @@ const mustRun = ready || process.env.CI === "true";
     expect(lab.ping(LAB.a6, LAB.b6bad, 1)).toBe(0);
     expect(packetsOf(await statusNft(ns), "overlap")).toBe(3);
     await flushNft(ns);
+  });
+
+  test("the owner recorded in the table comment is read back by status (running, gone, persistent)", async () => {
+    const me = thisProcessOwner("live");
+    await enforceApply(labRules(), { backend: "nft", dryRun: false, sshGuard: true, owner: me, ...ns });
+    const listing = sh("ip", ["netns", "exec", lab.nsA, "nft", "list", "table", "inet", "pfw"]);
+    expect(listing).toMatch(/^table inet pfw \{\n\tcomment "pfw live pid=\d+ ticks=\d+ started=\S+Z cmd=pfw/);
+    let st = await statusNft(ns);
+    expect(st.owner).toEqual({ ...me, running: true });
+    expect(st.lifetime).toBe("session");
+    expect(packetsOf(st, "block-tcp")).toBe(0); // the rules are read as before
+
+    // An owner that has exited: its pid is gone (a short-lived child, reaped).
+    const gone = spawnSync("true", [], { shell: false }).pid;
+    await enforceApply(labRules(), {
+      backend: "nft",
+      dryRun: false,
+      sshGuard: true,
+      owner: { ...me, pid: gone, ticks: 1 }, // ticks: a reused pid is not the owner either
+      ...ns,
+    });
+    st = await statusNft(ns);
+    expect(st.owner).toMatchObject({ kind: "live", pid: gone, running: false });
+    expect(st.lifetime).toBe("orphaned");
+    expect(reach(lab, 4).tcpBlocked).toBe("timeout"); // fail-closed: still enforced
+
+    await enforceApply(labRules(), {
+      backend: "nft",
+      dryRun: false,
+      sshGuard: true,
+      owner: thisProcessOwner("apply"),
+      ...ns,
+    });
+    st = await statusNft(ns);
+    expect(st.owner).toMatchObject({ kind: "apply", pid: null, running: null });
+    expect(st.lifetime).toBe("persistent");
+
+    await enforceApply(labRules(), { backend: "nft", dryRun: false, sshGuard: true, ...ns });
+    st = await statusNft(ns);
+    expect([st.owner, st.lifetime]).toEqual([null, "persistent"]);
+    expect(await flushNft(ns)).toBe(true);
+    expect(await statusNft(ns)).toMatchObject({ installed: false, owner: null, lifetime: null });
   });
 
   test("missing nft: one-sentence NFT_MISSING error", async () => {
