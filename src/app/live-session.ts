@@ -370,6 +370,7 @@ export class LiveSession {
   private tick(): void {
     const engine = this.engine!;
     engine.tick(Date.now() / 1000);
+    this.pollRules();
     const snap = this.stats();
     this.lastCount = this.count;
     this.hooks.onTick?.(snap);
@@ -564,14 +565,42 @@ export class LiveSession {
   }
 
   private lastText: string | null = null;
+  /** mtime, size and inode of the rules file when last read ("" unreadable). */
+  private lastStat = "";
 
-  /** Editors replace files, so watch the folder and compare the text. */
+  private statKey(): string {
+    try {
+      const st = fs.statSync(this.rulesPath);
+      return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      return "";
+    }
+  }
+
+  /**
+   * Once a second (tick): a change the watcher missed (inotify can drop or merge events; an editor's
+   * rename can race the watch) is still found by the file's mtime / size / inode, then its text.
+   */
+  private pollRules(): void {
+    const key = this.statKey();
+    if (key === this.lastStat) return;
+    this.lastStat = key;
+    const text = safeRead(this.rulesPath);
+    if (text !== null && text !== this.lastText) {
+      this.lastText = text;
+      this.doReload("file changed");
+    }
+  }
+
+  /** Editors replace files, so watch the folder and compare the text (and poll, see pollRules). */
   private watchRules(): void {
+    this.lastStat = this.statKey();
     this.lastText = safeRead(this.rulesPath);
     let debounce: NodeJS.Timeout | null = null;
     const watcher = fs.watch(path.dirname(path.resolve(this.rulesPath)), () => {
       if (debounce) clearTimeout(debounce);
       debounce = setTimeout(() => {
+        this.lastStat = this.statKey();
         const text = safeRead(this.rulesPath);
         if (text !== null && text !== this.lastText) {
           this.lastText = text;
