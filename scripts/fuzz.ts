@@ -10,10 +10,12 @@
  *   does not depend on the number of jobs or on the order the runs finish in.
  * - Every input runs the real CLI (`node dist/src/cli/main.js`) as a child process, argument arrays, no shell:
  *   a capture through `pfw scan` with every output and through `pfw packets`; a rule file through
- *   `pfw rules check` and `pfw scan fixtures/example.pcap --rules FILE` with every output.
+ *   `pfw rules check` and `pfw scan fixtures/example.pcap --rules FILE` with every output. Children get
+ *   PFW_DEBUG=1, so an error that reaches the CLI's last handler prints its stack.
  * - `oracle()` judges one run: killed by a signal or an exit code other than 0/1/2 (crash), no exit within
- *   the timeout (hang), a stack trace or a JavaScript error name on stderr (trace), and for a scan a CSV
- *   report that is missing or does not parse (report).
+ *   the timeout (hang), a stack trace, a JavaScript error name or a JavaScript / Node.js error message on
+ *   stderr (trace: pfw prints an unexpected error as `pfw: <message>` only, see JS_ERROR_MESSAGES), and for
+ *   a scan a CSV report that is missing or does not parse (report).
  * - Failing inputs are saved in the output folder (default reports/fuzz-<seed>/) with a one-line reason
  *   each; the run exits 1 then, 0 when every input passed, 2 on bad arguments.
  *
@@ -1712,6 +1714,36 @@ export const TRACE_PATTERNS: readonly RegExp[] = [
   /Uncaught/,
 ];
 
+/**
+ * Messages of JavaScript and Node.js errors, which pfw shows without their name or stack: an error it did
+ * not expect reaches src/cli/main.ts, which prints `pfw: <message>` (the stack only with PFW_DEBUG), and an
+ * error while reading a capture is reported by scan and packets as that file's error, also as its message
+ * only. So an internal TypeError reads "pfw: Cannot read properties of undefined (reading 'x')", exit 2.
+ * pfw's own messages are sentences that match none of these.
+ */
+export const JS_ERROR_MESSAGES: readonly RegExp[] = [
+  /Cannot (read|set) propert(y|ies) of/,
+  /Cannot destructure/,
+  /Cannot convert (undefined|null|a BigInt|a Symbol|object)/,
+  /Cannot (access '|create property|assign to read only|mix BigInt|redefine property|add property)/,
+  /\bis not (a function|iterable|a constructor)\b/,
+  /\bis not defined$/m,
+  /(undefined|null) is not an object/,
+  /Offset is outside the bounds of the DataView/,
+  /(start offset|byte length) of \w+Array should be/i,
+  /Invalid (array|typed array|string) length/,
+  /Invalid (time|count) value/,
+  /Invalid code point/,
+  /Array buffer allocation failed/,
+  /Reduce of empty array with no initial value/,
+  /to a BigInt|BigInt value/,
+  /JavaScript heap out of memory/,
+  /is not valid JSON|Unexpected token .* in JSON/,
+  /The value of "[^"]+" is out of range/,
+  /The "[^"]+" (argument|property) must be/,
+  /\bERR_[A-Z][A-Z0-9_]+\b/,
+];
+
 /** The first problem of a CSV report: wrong header, unbalanced quotes, a row with a different column count. */
 export function csvProblem(text: string): string | null {
   const nl = text.indexOf("\n");
@@ -1751,8 +1783,8 @@ export function oracle(r: ChildResult, check: OracleCheck = {}): Finding | null 
   if (r.signal !== null) return { kind: "crash", reason: `killed by ${r.signal}` };
   if (r.status === null || ![0, 1, 2].includes(r.status))
     return { kind: "crash", reason: `exit code ${r.status}` };
-  const trace = TRACE_PATTERNS.find((p) => p.test(r.stderr));
-  if (trace) return { kind: "trace", reason: `stderr matches ${trace}: ${firstLines(r.stderr, 1)}` };
+  const trace = [...TRACE_PATTERNS, ...JS_ERROR_MESSAGES].find((p) => p.test(r.stderr));
+  if (trace) return { kind: "trace", reason: `stderr matches ${trace}: ${lineOf(r.stderr, trace)}` };
   if (check.csv !== undefined && (r.status !== 2 || check.csvOnError === true)) {
     if (check.csv === null)
       return { kind: "report", reason: `exit ${r.status} but no CSV report was written` };
@@ -1762,13 +1794,10 @@ export function oracle(r: ChildResult, check: OracleCheck = {}): Finding | null 
   return null;
 }
 
-function firstLines(text: string, n: number): string {
-  return text
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .slice(0, n)
-    .join(" | ")
-    .slice(0, 300);
+/** The first line of text that matches p (or the first line), cut to 300 characters. */
+function lineOf(text: string, p: RegExp): string {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  return (lines.find((l) => p.test(l)) ?? lines[0] ?? "").trim().slice(0, 300);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1781,14 +1810,19 @@ export const STDERR_KEEP = 256 * 1024;
 export function runChild(
   cmd: string,
   args: readonly string[],
-  opts: { cwd: string; timeoutMs: number },
+  opts: { cwd: string; timeoutMs: number; env?: NodeJS.ProcessEnv },
 ): Promise<ChildResult> {
   return new Promise((resolve) => {
     const t0 = Date.now();
     let stderr = "";
     let timedOut = false;
     let spawnError: string | undefined;
-    const child = spawn(cmd, args, { cwd: opts.cwd, shell: false, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      shell: false,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
@@ -1998,6 +2032,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   for (let i = 0; i < o.rules; i++) jobs.push({ id: `rules:${i}`, kind: "rules", index: i });
   const todo = jobs.filter((j) => !o.exclude?.has(j.id));
 
+  // PFW_DEBUG: an error that reaches the CLI's last handler is printed with its stack (else only its message)
+  const env = { ...process.env, PFW_DEBUG: "1" };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pfw-fuzz-"));
   const sum: FuzzSummary = {
     seed: o.seed,
@@ -2033,7 +2069,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     for (const run of commandsFor(job, file, dir, rng)) {
       for (const ext of ["csv", "log", "json", "jsonl", "flagged.pcap"])
         fs.rmSync(path.join(dir, `scan.${ext}`), { force: true });
-      const r = await runChild(process.execPath, [main, ...run.args], { cwd: root, timeoutMs: o.timeoutMs });
+      const r = await runChild(process.execPath, [main, ...run.args], {
+        cwd: root,
+        timeoutMs: o.timeoutMs,
+        env,
+      });
       sum.runs++;
       if (sum.slowest === null || (r.ms ?? 0) > sum.slowest.ms)
         sum.slowest = { id: job.id, label: run.label, ms: r.ms ?? 0 };
@@ -2058,19 +2098,19 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
       fs.mkdirSync(o.out, { recursive: true });
       const saved = path.join(o.out, name);
       fs.writeFileSync(saved, m.bytes);
-      const reason =
+      // the input's temporary path reads as FILE, the temporary output folder as OUT
+      const tidy = (text: string): string => text.split(file).join("FILE").split(dir).join("OUT");
+      const reason = tidy(
         findings.map((x) => `${x.f.kind}: pfw ${x.run.label} FILE: ${x.f.reason}`).join(" | ") +
-        ` [seed ${m.seed}; ops ${m.ops.join(",")}]`;
-      fs.writeFileSync(`${saved}.reason.txt`, `${reason.replace(/\s*\n\s*/g, " ")}\n`);
-      fs.writeFileSync(
-        `${saved}.stderr.txt`,
-        findings
-          .map(
-            (x) =>
-              `$ pfw ${x.run.args.join(" ")}\n(exit ${x.r.status}, signal ${x.r.signal}, timed out ${x.r.timedOut})\n${x.r.stderr}`,
-          )
-          .join("\n"),
+          ` [seed ${m.seed}; ops ${m.ops.join(",")}]`,
+      ).replace(/\s*\n\s*/g, " ");
+      fs.writeFileSync(`${saved}.reason.txt`, `${reason}\n`);
+      const runs = findings.map(
+        (x) =>
+          `$ PFW_DEBUG=1 pfw ${x.run.args.join(" ")}\n` +
+          `(exit ${x.r.status}, signal ${x.r.signal}, timed out ${x.r.timedOut})\n${x.r.stderr}`,
       );
+      fs.writeFileSync(`${saved}.stderr.txt`, tidy(runs.join("\n")));
       sum.failures.push({ id: job.id, kind: worst, file: saved, reason });
       log(`fuzz: FAIL ${job.id} -> ${saved}: ${reason.slice(0, 300)}`);
     }
