@@ -21,6 +21,7 @@
  *
  * The mutators and the oracle are pure exported functions (test/fuzz/fuzz.test.ts calls them).
  */
+import { FLOW_COLUMNS } from "../src/report/flow-row.js";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -1666,9 +1667,8 @@ export function mutateRules(seeds: readonly Seed[], rng: Rng): Mutant {
 // ---------------------------------------------------------------------------------------------------------
 // Oracle
 
-/** The CSV header pfw writes (README "Reports"). */
-export const CSV_HEADER =
-  "ts,uid,id.orig_h,id.orig_p,id.resp_h,id.resp_p,proto,duration,orig_pkts,orig_bytes,resp_pkts,resp_bytes,conn_state,community_id,verdict,rule_ids,reasons,first_frame,file";
+/** The CSV header pfw writes (README "Reports"): its one list of columns. */
+export const CSV_HEADER = FLOW_COLUMNS.join(",");
 
 /** What one child process did. */
 export interface ChildResult {

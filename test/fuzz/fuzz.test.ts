@@ -333,7 +333,34 @@ describe("oracle", () => {
   });
 
   it("checks the CSV report of a scan", () => {
-    const good = `${CSV_HEADER}\n1,C1,10.0.0.1,1,10.0.0.2,2,tcp,0,1,40,0,0,S0,1:x=,BLOCKED,r1,"a, b",1,x.pcap\n`;
+    const row = [
+      "1",
+      "C1",
+      "10.0.0.1",
+      "1",
+      "10.0.0.2",
+      "2",
+      "tcp",
+      "0",
+      "0",
+      "0",
+      "S0",
+      "",
+      "",
+      "S",
+      "1",
+      "40",
+      "0",
+      "0",
+      "1:x=",
+      "BLOCKED",
+      "r1",
+      '"a, b"',
+      "1",
+      "x.pcap",
+    ];
+    expect(row).toHaveLength(CSV_HEADER.split(",").length);
+    const good = `${CSV_HEADER}\n${row.join(",")}\n`;
     expect(oracle({ ...clean, status: 1 }, { csv: good })).toBeNull();
     expect(oracle({ ...clean, status: 2 }, { csv: CSV_HEADER, csvOnError: true })).toBeNull();
     // a corrupt capture must still get its CSV report
