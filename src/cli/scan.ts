@@ -1,7 +1,7 @@
 /** `pfw scan`: argument parsing and printing only; the work is src/app/scan.ts. */
 import { Command, Option } from "commander";
 import type { ScanOptions } from "../app/scan.js";
-import { terminalSafeLines } from "../app/terminal.js";
+import { abandonAllOutputs, terminalSafeLines } from "../app/terminal.js";
 
 /** Options of `pfw scan` after parsing. */
 export type ScanCliOptions = ScanOptions;
@@ -64,7 +64,6 @@ export async function runScanCli(inputs: string[], opts: ScanCliOptions): Promis
     ]);
   // Ctrl-C / SIGTERM: stop reading, end every flow, write the reports marked interrupted, exit 130 / 143.
   // A second signal exits at once; files not yet committed are removed (none is left half-written).
-  const { abandonAllOutputs } = await import("../app/terminal.js");
   const stop = new AbortController();
   let signals = 0;
   const onSignal = (sig: "SIGINT" | "SIGTERM") => (): void => {
