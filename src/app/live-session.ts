@@ -179,6 +179,10 @@ export class LiveSession {
     this.stopRequested = new Promise<string>((resolve) => (this.resolveStop = resolve));
     this.rulesPath = opts.rules ?? resolveDefaultRules();
     this.fileName = `live:${iface}`;
+    // what the file held when loaded: a change from here on (even one made before the watcher is set up)
+    // is a reload
+    this.lastStat = this.statKey();
+    this.lastText = safeRead(this.rulesPath);
     this.ruleset = loadRulesOrExplain(this.rulesPath);
     this.homeNet = opts.homeNet
       ? parseHomeNet(opts.homeNet)
@@ -594,8 +598,6 @@ export class LiveSession {
 
   /** Editors replace files, so watch the folder and compare the text (and poll, see pollRules). */
   private watchRules(): void {
-    this.lastStat = this.statKey();
-    this.lastText = safeRead(this.rulesPath);
     let debounce: NodeJS.Timeout | null = null;
     const watcher = fs.watch(path.dirname(path.resolve(this.rulesPath)), () => {
       if (debounce) clearTimeout(debounce);
