@@ -1739,13 +1739,34 @@ function validMutation(root: { node: JNode }, rng: Rng): string {
       return "valid-many-rules";
     }
   }
-  const cands = slots(root)
-    .map((x) => ({ x, v: validValueFor(x.key, x.inArray, legacy, rng) }))
-    .filter((c) => c.v !== null);
+  // pick the place first, then make one value (values can be lists of thousands of items)
+  const cands = slots(root).filter((x) => hasValidValue(x.key, x.inArray, legacy));
   if (cands.length === 0) return "";
-  const c = rng.pick(cands);
-  c.x.set(c.v as JNode);
+  const x = rng.pick(cands);
+  const v = validValueFor(x.key, x.inArray, legacy, rng);
+  if (v === null) return "";
+  x.set(v);
   return "valid-edge";
+}
+
+/** True when validValueFor has a value for this place. */
+function hasValidValue(key: string, inArray: boolean, legacy: boolean): boolean {
+  if (legacy) return key === "ports" || ((key === "ips" || key === "protocols") && inArray);
+  if (key === "ip_versions") return !inArray;
+  return [
+    "sport",
+    "dport",
+    "port",
+    "src",
+    "dst",
+    "home_net",
+    "proto",
+    "action",
+    "default",
+    "direction",
+    "severity",
+    "transport_header",
+  ].includes(key);
 }
 
 /** Make one rule-file mutant from the seeds (deterministic for a given rng state). */
