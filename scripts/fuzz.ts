@@ -1045,6 +1045,8 @@ interface Slot {
   key: string;
   set: (n: JNode) => void;
   parent: JNode | null;
+  /** node is an item of a list (its key is the list's). */
+  inArray: boolean;
 }
 
 /** Every node of the tree with a way to replace it (the root first). */
@@ -1057,7 +1059,7 @@ function slots(root: { node: JNode }): Slot[] {
     parent: JNode | null,
     depth: number,
   ): void => {
-    out.push({ node, key, set, parent });
+    out.push({ node, key, set, parent, inArray: parent?.t === "arr" });
     if (depth > 64) return;
     if (node.t === "obj")
       for (const e of node.entries) visit(e.value, keyText(e.key), (n) => (e.value = n), node, depth + 1);
@@ -1629,6 +1631,145 @@ const RULE_TREE_OPS: readonly [string, number][] = [
   ["list-refs", 5],
 ];
 
+// Valid but extreme values, so that mutants also get past validation into the rule compiler and the engine.
+
+/** A random IPv4 or IPv6 address or CIDR with its host bits clear (v4only: IPv4 only). */
+function validCidr(rng: Rng, v4only = false): string {
+  const v6 = !v4only && rng.chance(0.4);
+  const bits = v6 ? 128 : 32;
+  const len = rng.chance(0.3) ? bits : rng.int(bits + 1);
+  const words = Array.from({ length: bits / 16 }, (_, w) => {
+    const keep = Math.max(0, Math.min(16, len - w * 16));
+    return keep === 0 ? 0 : rng.int(65536) & ((0xffff << (16 - keep)) & 0xffff);
+  });
+  const addr = v6
+    ? words.map((w) => w.toString(16)).join(":")
+    : words.flatMap((w) => [w >> 8, w & 0xff]).join(".");
+  return len === bits && rng.chance(0.5) ? addr : `${addr}/${len}`;
+}
+
+const EDGE_ADDRS = [
+  "0.0.0.0/0",
+  "::/0",
+  "255.255.255.255/32",
+  "0.0.0.0/32",
+  "0.0.0.0",
+  "::",
+  "::/128",
+  "::1",
+  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128",
+  "::ffff:10.0.0.0/104",
+  "::ffff:192.168.1.1",
+  "fe80::/10",
+  "1.2.3.4/31",
+  "128.0.0.0/1",
+  "8000::/1",
+  "2001:db8::/32",
+];
+
+function validPort(rng: Rng): JNode {
+  const lo = rng.pick([0, 1, 1023, 1024, 65534, 65535, rng.int(65536)]);
+  const hi = rng.pick([lo, 65535, Math.min(65535, lo + rng.int(100))]);
+  return rng.chance(0.4) ? raw(String(lo)) : rng.chance(0.5) ? s(String(lo)) : s(`${lo}-${Math.max(lo, hi)}`);
+}
+
+/** A value for key that a valid rule file may hold (null when the key is not one of those). */
+function validValueFor(key: string, inArray: boolean, legacy: boolean, rng: Rng): JNode | null {
+  const many = (one: () => JNode): JNode =>
+    arr(...Array.from({ length: rng.pick([1, 2, 5, 100, 1000, 5000]) }, one));
+  const listOr = (one: () => JNode): JNode => (inArray ? one() : rng.chance(0.5) ? one() : many(one));
+  if (legacy) {
+    if (key === "ips") return inArray ? s(validCidr(rng, true).split("/")[0] ?? "0.0.0.0") : null;
+    if (key === "ports")
+      return inArray
+        ? raw(String(rng.pick([0, 65535, rng.int(65536)])))
+        : many(() => raw(String(rng.int(65536))));
+    if (key === "protocols")
+      return inArray ? s(rng.pick(["TCP", "UDP", "ICMP", "47", "0", "255", "6"])) : null;
+    return null;
+  }
+  if (["sport", "dport", "port"].includes(key)) return listOr(() => validPort(rng));
+  if (["src", "dst", "home_net"].includes(key))
+    return listOr(() => s(rng.chance(0.4) ? rng.pick(EDGE_ADDRS) : validCidr(rng)));
+  if (key === "proto")
+    return listOr(() =>
+      rng.chance(0.5)
+        ? s(rng.pick(["tcp", "udp", "icmp", "icmpv6", "sctp", "gre", "esp", "ah", "igmp", "TCP"]))
+        : raw(String(rng.pick([0, 1, 6, 17, 58, 255, rng.int(256)]))),
+    );
+  if (key === "action" || key === "default") return s(rng.pick(["allow", "block", "alert", "log"]));
+  if (key === "direction") return s(rng.pick(["in", "out", "any"]));
+  if (key === "severity") return s(rng.pick(["low", "medium", "high", "critical"]));
+  if (key === "transport_header") return raw(rng.chance(0.5) ? "true" : "false");
+  if (key === "ip_versions") return inArray ? null : raw(rng.pick(["[4]", "[6]", "[4,6]", "[6,4]"]));
+  return null;
+}
+
+/** n valid rules that use every matching field, with unique ids. */
+function manyValidRules(rng: Rng, n: number): JNode {
+  const items: JNode[] = [];
+  for (let i = 0; i < n; i++) {
+    const e: { key: Raw; value: JNode }[] = [
+      { key: '"id"', value: s(`fuzz-${i}`) },
+      { key: '"action"', value: validValueFor("action", false, false, rng) as JNode },
+    ];
+    for (const key of ["src", "dst", "sport", "dport", "direction"])
+      if (rng.chance(0.4))
+        e.push({ key: JSON.stringify(key), value: validValueFor(key, true, false, rng) as JNode });
+    // ports go with tcp / udp only
+    const ports = e.some((x) => x.key === '"sport"' || x.key === '"dport"');
+    if (ports || rng.chance(0.4))
+      e.push({
+        key: '"proto"',
+        value: ports ? s(rng.pick(["tcp", "udp"])) : (validValueFor("proto", true, false, rng) as JNode),
+      });
+    items.push({ t: "obj", entries: e });
+  }
+  return { t: "arr", items };
+}
+
+/** Edits that keep a rule file valid (mostly): edge addresses, ports and protocols, long lists, many rules. */
+function validMutation(root: { node: JNode }, rng: Rng): string {
+  const legacy =
+    root.node.t === "obj" &&
+    !root.node.entries.some((e) => ['"rules"', '"version"'].includes(e.key as string));
+  if (!legacy && root.node.t === "obj" && rng.chance(0.15)) {
+    const rules = root.node.entries.find((e) => e.key === '"rules"');
+    if (rules) {
+      rules.value = manyValidRules(rng, rng.pick([10, 100, 1000, 5000]));
+      return "valid-many-rules";
+    }
+  }
+  // pick the place first, then make one value (values can be lists of thousands of items)
+  const cands = slots(root).filter((x) => hasValidValue(x.key, x.inArray, legacy));
+  if (cands.length === 0) return "";
+  const x = rng.pick(cands);
+  const v = validValueFor(x.key, x.inArray, legacy, rng);
+  if (v === null) return "";
+  x.set(v);
+  return "valid-edge";
+}
+
+/** True when validValueFor has a value for this place. */
+function hasValidValue(key: string, inArray: boolean, legacy: boolean): boolean {
+  if (legacy) return key === "ports" || ((key === "ips" || key === "protocols") && inArray);
+  if (key === "ip_versions") return !inArray;
+  return [
+    "sport",
+    "dport",
+    "port",
+    "src",
+    "dst",
+    "home_net",
+    "proto",
+    "action",
+    "default",
+    "direction",
+    "severity",
+    "transport_header",
+  ].includes(key);
+}
+
 /** Make one rule-file mutant from the seeds (deterministic for a given rng state). */
 export function mutateRules(seeds: readonly Seed[], rng: Rng): Mutant {
   const seed = rng.pick(seeds);
@@ -1639,6 +1780,19 @@ export function mutateRules(seeds: readonly Seed[], rng: Rng): Mutant {
     tree = { node: toTree(JSON.parse(new TextDecoder().decode(seed.bytes))) };
   } catch {
     tree = null;
+  }
+  if (tree !== null && rng.chance(0.35)) {
+    // valid but extreme: for the rule compiler and the engine, not only for validation
+    for (let k = rng.range(1, 4); k > 0; k--) {
+      const op = validMutation(tree, rng);
+      if (op !== "") ops.push(op);
+    }
+    bytes = serializeTree(tree.node, rng.pick([0, 2]));
+    if (rng.chance(0.1)) {
+      bytes = concat([Uint8Array.of(0xef, 0xbb, 0xbf), bytes]);
+      ops.push("bom");
+    }
+    return { bytes, seed: seed.name, ops, gzip: false };
   }
   if (tree !== null && rng.chance(0.88)) {
     const n = rng.chance(0.5) ? 1 : rng.range(2, 4);
