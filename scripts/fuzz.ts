@@ -22,6 +22,7 @@
  * The mutators and the oracle are pure exported functions (test/fuzz/fuzz.test.ts calls them).
  */
 import { FLOW_COLUMNS } from "../src/report/flow-row.js";
+import { NATIVE_RULE_KEYS, NATIVE_TOP_KEYS } from "../src/rules/native.js";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -1087,40 +1088,8 @@ const raw = (x: string): JNode => ({ t: "raw", text: x });
 const arr = (...items: JNode[]): JNode => ({ t: "arr", items });
 
 const NAMES_OF_PROTOTYPE = ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "prototype"];
-const KNOWN_KEYS = [
-  "version",
-  "description",
-  "default",
-  "default_reason",
-  "ip_versions",
-  "home_net",
-  "lists",
-  "rules",
-  "id",
-  "action",
-  "src",
-  "dst",
-  "sport",
-  "dport",
-  "port",
-  "proto",
-  "transport_header",
-  "direction",
-  "severity",
-  "reason",
-  "allow",
-  "block",
-  "ips",
-  "ports",
-  "protocols",
-  "dst_port",
-  "src_port",
-  "protocol",
-  "",
-  " id",
-  "ID",
-  ...NAMES_OF_PROTOTYPE,
-];
+/** Every key the rule dialects know (native top level and rules, legacy allow/block), from their own lists. */
+const KNOWN_KEYS = [...new Set([...NATIVE_TOP_KEYS, ...NATIVE_RULE_KEYS, "allow", "block"])];
 
 const HUGE_NUMBERS = [
   "1e309",

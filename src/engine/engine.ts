@@ -82,6 +82,7 @@ export class Engine {
     this.ranks = ranksOf(opts.ruleset);
     this.generations.push({ base: 0, ruleset: opts.ruleset });
     this.lookupFns = this.makeLookup();
+    this.homeNetAll = [...this.homeNet, ...opts.ruleset.homeNet];
     this.fast = opts.fastPath === false ? null : new FastPath();
     this.fastOk = this.compiled.fiveTupleOnly;
     this.ev = {
@@ -117,12 +118,19 @@ export class Engine {
 
   /** What report sinks need: input names by file index and the rule texts. */
   get context(): EngineContext {
+    // homeNet follows rule reloads (the file's home_net may change); computed once per ruleset
+    const current = (): readonly Cidr[] => this.homeNetAll;
     return {
       files: this.counters.files,
       rules: this.lookupFns,
-      homeNet: [...this.homeNet, ...this.compiled.ruleset.homeNet],
+      get homeNet(): readonly Cidr[] {
+        return current();
+      },
     };
   }
+
+  /** --home-net and the current rule file's home_net. */
+  private homeNetAll: readonly Cidr[] = [];
 
   /** The ruleset now in force. */
   get ruleset(): Ruleset {
@@ -143,6 +151,7 @@ export class Engine {
     this.generations.push({ base: this.base, ruleset });
     this.fast?.clear();
     this.fastOk = compiled.fiveTupleOnly;
+    this.homeNetAll = [...this.homeNet, ...ruleset.homeNet];
     for (const s of this.sinks) s.onRules?.(ruleset, this.base);
   }
 

@@ -23,7 +23,8 @@ const ACTIONS: readonly Action[] = ["allow", "block", "alert", "log"];
 const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
 const DIRECTIONS: readonly Direction[] = ["in", "out", "any"];
 
-const NATIVE_TOP_KEYS = [
+/** Keys of a native rule file's top level. */
+export const NATIVE_TOP_KEYS = [
   "version",
   "description",
   "default",
@@ -33,7 +34,8 @@ const NATIVE_TOP_KEYS = [
   "lists",
   "rules",
 ];
-const NATIVE_RULE_KEYS = [
+/** Keys of one native rule. */
+export const NATIVE_RULE_KEYS = [
   "id",
   "action",
   "src",
